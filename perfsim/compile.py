@@ -1,0 +1,319 @@
+"""Compile a validated scheme into arrays and a table of named, sweepable parameters.
+
+The compiled form is what the engine evaluates: per unit class, the indicator tree as
+index arrays (parents, children, nominal points), one *score column* per
+(leaf indicator, period) pair with its vectorised scorer, and a
+:class:`ParameterSpace` naming every number a what-if analysis may move (points,
+period shares, cut-offs, caps, quotas) with its nominal value and legal range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import scheme as s
+from .errors import ParameterError
+from .scheme import _near
+from .scoring import BandArrays, Scorer, input_names, make_scorer
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number of the scheme that a draw may change.
+
+    ``kind`` is one of ``points``, ``share`` (a period share), ``cutoff`` (a grade's lower
+    bound, in the grading basis), ``cap`` (an adjustment cap) or ``quota`` (a grade's
+    maximum share).
+    """
+
+    name: str
+    kind: str
+    nominal: float
+    lower: float
+    upper: float
+    label: str
+
+
+class ParameterSpace:
+    """The named parameters of a compiled scheme, in a stable order."""
+
+    def __init__(self, params: list[Parameter]) -> None:
+        self.params = {p.name: p for p in params}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.params
+
+    def __getitem__(self, name: str) -> Parameter:
+        return self.params[name]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.params.values())
+
+    def names(self, kind: str | None = None) -> list[str]:
+        return [p.name for p in self.params.values() if kind is None or p.kind == kind]
+
+    def resolve(self, overrides: Mapping[str, ArrayLike] | None) -> ParameterDraws:
+        """Check overrides and broadcast them to a common number of draws.
+
+        Raises
+        ------
+        ParameterError
+            For an unknown name, a badly shaped array, a non-finite value or one outside the
+            parameter's legal range.
+        """
+        values: dict[str, NDArray[np.float64]] = {}
+        draws = 1
+        for name, raw in (overrides or {}).items():
+            if name not in self.params:
+                raise ParameterError(f"unknown parameter '{name}'", field=name,
+                                     hint=_near(name, list(self.params)))
+            arr = np.asarray(raw, dtype=np.float64)
+            if arr.ndim > 1:
+                raise ParameterError(f"parameter '{name}' must be a number or a 1-D array of draws",
+                                     field=name, hint="pass one value per draw")
+            arr = arr.reshape(-1)
+            if arr.size == 0 or not np.all(np.isfinite(arr)):
+                raise ParameterError(f"parameter '{name}' has empty, NaN or infinite values", field=name,
+                                     hint="give finite numbers")
+            p = self.params[name]
+            if arr.min() < p.lower - 1e-12 or arr.max() > p.upper + 1e-12:
+                raise ParameterError(
+                    f"parameter '{name}' must lie in [{p.lower:g}, {p.upper:g}]; got "
+                    f"{arr.min():g} to {arr.max():g}", field=name, hint="narrow the range")
+            if arr.size > 1:
+                if draws not in (1, arr.size):
+                    raise ParameterError(f"parameter '{name}' has {arr.size} draws but another has {draws}",
+                                         field=name, hint="give every varied parameter the same number of draws")
+                draws = arr.size
+            values[name] = arr
+        return ParameterDraws(self, values, draws)
+
+
+@dataclass
+class ParameterDraws:
+    """Parameter values for S draws: nominal where not overridden."""
+
+    space: ParameterSpace
+    overrides: dict[str, NDArray[np.float64]]
+    draws: int
+
+    def column(self, name: str) -> NDArray[np.float64]:
+        """Values of one parameter as shape (S, 1) or (1, 1), ready to broadcast over units."""
+        if name in self.overrides:
+            return self.overrides[name].reshape(-1, 1)
+        return np.array([[self.space[name].nominal]])
+
+    def matrix(self, names: list[str]) -> NDArray[np.float64]:
+        """Values of several parameters as shape (S', len(names)), S' = 1 when none is overridden."""
+        varied = any(n in self.overrides for n in names)
+        rows = self.draws if varied else 1
+        out = np.empty((rows, len(names)))
+        for j, n in enumerate(names):
+            out[:, j] = self.overrides[n] if n in self.overrides else self.space[n].nominal
+        return out
+
+    def is_varied(self, names: list[str]) -> bool:
+        return any(n in self.overrides for n in names)
+
+
+@dataclass(frozen=True)
+class ScoreColumn:
+    """One (leaf indicator, period) pair: the data columns it reads and its period share."""
+
+    leaf: int
+    period: str | None
+    share_param: str | None
+    literal: bool
+    data_columns: dict[str, str]
+
+
+@dataclass
+class CompiledClass:
+    """The indicator tree of one unit class as arrays. Node 0 is a virtual root (the total)."""
+
+    id: str
+    label: s.Label
+    ids: list[str]
+    labels: list[s.Label]
+    parent: NDArray[np.int64]
+    children: list[list[int]]
+    depth: NDArray[np.int64]
+    nominal_points: NDArray[np.float64]
+    points_params: list[str]
+    indicators: list[s.Indicator | None]
+    columns: list[ScoreColumn]
+    scorers: dict[int, Scorer]
+    conversions: dict[int, BandArrays] = field(default_factory=dict)
+    section_vetoes: dict[int, list[int]] = field(default_factory=dict)
+    leaf_vetoes: dict[int, list[int]] = field(default_factory=dict)
+
+    @property
+    def leaves(self) -> list[int]:
+        return [n for n in range(len(self.ids)) if not self.children[n] and n != 0]
+
+    def index(self, node_id: str) -> int:
+        return self.ids.index(node_id)
+
+    def path(self, node: int, stop: int) -> list[int]:
+        """Ancestors of ``node`` strictly between it and ``stop``."""
+        out: list[int] = []
+        if node == stop:
+            return out
+        a = int(self.parent[node])
+        while a != stop:
+            out.append(a)
+            a = int(self.parent[a])
+        return out
+
+
+@dataclass
+class CompiledScheme:
+    """A scheme ready for vectorised evaluation."""
+
+    scheme: s.Scheme
+    classes: list[CompiledClass]
+    parameters: ParameterSpace
+    grades: list[s.Label]
+    adjustment_items: list[s.AdjustmentItem]
+    vetoes: list[s.Veto]
+    data_columns: dict[str, str]
+    """Every data column the scheme reads → its kind (``indicator``, ``adjustment``, ``veto``, ``attribute``)."""
+
+    def class_index(self, class_id: str) -> int:
+        return [c.id for c in self.classes].index(class_id)
+
+    @property
+    def multi_class(self) -> bool:
+        return self.scheme.unit_classes is not None
+
+
+def points_param(scheme: s.Scheme, class_id: str, node_id: str) -> str:
+    return f"points:{class_id}/{node_id}" if scheme.unit_classes is not None else f"points:{node_id}"
+
+
+def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Parameter]) -> CompiledClass:
+    pts = s.effective_points(scheme)
+    ids, labels, parent, depth, nominal, pparams, inds = ["(total)"], [scheme.name], [-1], [0], \
+        [scheme.total], [""], [None]
+    children: list[list[int]] = [[]]
+
+    def add(node: s.Indicator, parent_index: int, level: int, inherited: tuple[dict[str, float] | None, str]) -> None:
+        index = len(ids)
+        ids.append(node.id)
+        labels.append(node.name)
+        parent.append(parent_index)
+        depth.append(level)
+        nominal.append(pts[(unit_class.id, node.id)])
+        inds.append(node)
+        children.append([])
+        children[parent_index].append(index)
+        name = points_param(scheme, unit_class.id, node.id)
+        pparams.append(name)
+        params.append(Parameter(name, "points", nominal[-1], 0.0, np.inf, f"{node.name.zh} {node.name.en}"))
+        periods = (node.periods, node.period_shares) if node.periods is not None else inherited
+        for child in node.children or []:
+            add(child, index, level + 1, periods)
+
+    for top in unit_class.indicators:
+        add(top, 0, 1, (None, "exact"))
+
+    cc = CompiledClass(
+        id=unit_class.id, label=unit_class.name, ids=ids, labels=labels,
+        parent=np.array(parent), children=children, depth=np.array(depth),
+        nominal_points=np.array(nominal, dtype=np.float64), points_params=pparams, indicators=inds,
+        columns=[], scorers={},
+    )
+    # score columns, with period shares inherited from the nearest ancestor that states them
+    for n in cc.leaves:
+        node = inds[n]
+        assert node is not None and node.method is not None
+        shares, rule = None, "exact"
+        a = n
+        while a != 0:
+            ind = inds[a]
+            assert ind is not None
+            if ind.periods is not None:
+                shares, rule = ind.periods, ind.period_shares
+                break
+            a = int(cc.parent[a])
+        cc.scorers[n] = make_scorer(node, float(cc.nominal_points[n]))
+        names = input_names(node.method.method)
+
+        def cols(prefix: str) -> dict[str, str]:
+            return {inp: prefix if inp == "value" else f"{prefix}.{inp}" for inp in names}
+
+        if shares is None:
+            cc.columns.append(ScoreColumn(n, None, None, False, cols(node.id)))
+            continue
+        for period, share in shares.items():
+            owner = ids[a]
+            pname = (f"share:{unit_class.id}/{owner}@{period}" if scheme.unit_classes is not None
+                     else f"share:{owner}@{period}")
+            if pname not in {p.name for p in params}:
+                params.append(Parameter(pname, "share", share, 0.0, 100.0, f"{owner} {period}"))
+            cc.columns.append(ScoreColumn(n, period, pname, rule == "literal", cols(f"{node.id}@{period}")))
+    for n in range(1, len(ids)):
+        node = inds[n]
+        assert node is not None
+        if node.convert is not None:
+            cc.conversions[n] = BandArrays(node.convert, float(cc.nominal_points[n]))
+    for v, veto in enumerate(scheme.vetoes):
+        if veto.target in ids:
+            target = ids.index(veto.target)
+            bucket = cc.leaf_vetoes if veto.scope == "indicator" else cc.section_vetoes
+            bucket.setdefault(target, []).append(v)
+    return cc
+
+
+def compile_scheme(scheme: s.Scheme) -> CompiledScheme:
+    """Compile a validated scheme for the engine.
+
+    Parameters
+    ----------
+    scheme
+        A scheme from :func:`perfsim.load_scheme`.
+
+    Returns
+    -------
+    CompiledScheme
+        Arrays per unit class and the named parameter space.
+    """
+    params: list[Parameter] = []
+    classes = [_compile_class(scheme, c, params) for c in scheme.classes]
+    g = scheme.grading
+    basis_max = 100.0 if g.basis == "percent" else float(scheme.clamp_max or np.inf)
+    for band in g.bands or []:
+        if band.min is not None:
+            params.append(Parameter(f"cutoff:{band.grade.zh}", "cutoff", band.min, 0.0, basis_max,
+                                    f"{band.grade.zh} {band.grade.en} lower bound"))
+    for quota in g.quotas:
+        params.append(Parameter(f"quota:{quota.grade}", "quota", quota.max_share, 0.0, 1.0,
+                                f"{quota.grade} maximum share"))
+    items = scheme.adjustments.items if scheme.adjustments else []
+    for item in items:
+        if item.cap is not None:
+            params.append(Parameter(f"cap:{item.id}", "cap", item.cap, 0.0, np.inf, f"{item.name.zh} cap"))
+    if scheme.adjustments is not None:
+        for which in ("bonus_cap", "deduction_cap"):
+            value = getattr(scheme.adjustments, which)
+            if value is not None:
+                params.append(Parameter(f"cap:{which}", "cap", value, 0.0, np.inf, which.replace("_", " ")))
+    columns: dict[str, str] = {}
+    for cc in classes:
+        for col in cc.columns:
+            for name in col.data_columns.values():
+                columns[name] = "indicator"
+    for item in items:
+        columns[item.id] = "adjustment"
+    for veto in scheme.vetoes:
+        columns[veto.id] = "veto"
+    for attr in scheme.attributes:
+        columns[attr.id] = "attribute"
+    return CompiledScheme(
+        scheme=scheme, classes=classes, parameters=ParameterSpace(params), grades=g.grades,
+        adjustment_items=list(items), vetoes=list(scheme.vetoes), data_columns=columns,
+    )

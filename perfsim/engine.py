@@ -1,0 +1,412 @@
+"""Evaluate a compiled scheme on unit data for S parameter draws at once.
+
+Order of operations (a scheme's meaning depends on it; each step is tested):
+
+1. **score**: raw values → fraction of each leaf's points, per period; missing cells
+   (``missing_values: zero``) and 不适用 cells score 0; indicator-scope vetoes zero the leaf.
+2. **aggregate**: leaves → sections → total, as weighted sums. Linear stretches of the tree
+   are fused into one matrix product; a section is evaluated on its own only where it
+   must be (a band conversion, a section veto, per-indicator rounding, a tie-break key, or
+   ``detail``). With not-applicable indicators each section is rescaled to the points
+   that apply (score ÷ applicable full points × full points).
+3. **adjust**: bonus and deduction items, each capped, then capped in total.
+4. **clamp** to ``clamp.min``/``clamp.max``; ``adjustments.apply: after_clamp`` clamps
+   the weighted sum first and adds adjustments after.
+5. **round** the total half-up to ``rounding.total`` decimals (else snap float noise).
+6. **veto (total)**: a triggered total-scope veto sets the total to 0.
+7. **bands** → grade.
+8. **veto (grade)**: grade forced to the lowest; before quotas by default
+   (``grading.veto_timing``), so a vetoed unit takes no quota place.
+9. **quotas** per group, best grade first (overflow drops one grade), or **rank tiers**.
+10. **ranks** within groups, ties as the scheme states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .compile import CompiledClass, CompiledScheme, ParameterDraws
+from .data import UnitData
+from .grading import Ranking, band_grades, limit_grade, rank_within_groups, slots
+from .numeric import round_half_up, snap
+
+Array = NDArray[np.float64]
+
+
+@dataclass
+class ClassDetail:
+    """Scores of every node of one class (node index → (S or 1) × units of the class)."""
+
+    units: NDArray[np.int64]
+    scores: dict[int, Array]
+    fractions: dict[int, Array]
+    """Fraction of full points per node after conversion, rounding and section vetoes."""
+    before_conversion: dict[int, Array] = field(default_factory=dict)
+    """Fraction of full points of converted nodes before their band conversion."""
+    applicable: dict[int, NDArray[np.bool_]] = field(default_factory=dict)
+    columns: list[Array] = field(default_factory=list)
+    """Fraction of points earned per score column (leaf × period), before period shares."""
+
+
+@dataclass
+class Evaluation:
+    """The result of one vectorised evaluation: S draws × U units.
+
+    Arrays have shape (S, U) unless said otherwise; S is the number of parameter draws
+    (1 for a plain evaluation).
+    """
+
+    compiled: CompiledScheme
+    data: UnitData
+    draws: ParameterDraws
+    weighted: Array
+    """Sum of the indicator tree (after N/A rescaling), before adjustments."""
+    bonus: Array
+    deduction: Array
+    total: Array
+    """Final total after adjustments, clamp, rounding and total vetoes."""
+    band_grade: NDArray[np.int8]
+    """Grade from the bands alone (before vetoes and quotas)."""
+    grade: NDArray[np.int8]
+    """Final grade index into ``compiled.grades`` (0 = best)."""
+    quota_dropped: NDArray[np.bool_]
+    clamped: NDArray[np.bool_]
+    cutoffs: Array
+    """Grade lower bounds in points, (S or 1) × bands."""
+    groups: NDArray[np.int64]
+    group_names: list[str]
+    ranking: Ranking | None
+    details: list[ClassDetail | None]
+
+    @property
+    def n_draws(self) -> int:
+        return self.total.shape[0]
+
+    @property
+    def rank(self) -> NDArray[np.int64] | None:
+        if self.ranking is None:
+            return None
+        method = self.compiled.scheme.grading.ranking.ties
+        return {"competition": self.ranking.competition, "dense": self.ranking.dense,
+                "ordinal": self.ranking.ordinal}[method]
+
+    def grade_labels(self, draw: int = 0, lang: str = "zh") -> list[str]:
+        grades = self.compiled.grades
+        return [getattr(grades[g], lang) for g in self.grade[draw]]
+
+
+def _as_units(values: ArrayLike, n_units: int, what: str) -> Array:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.shape[-1] != n_units or arr.ndim > 2:
+        from .errors import ParameterError
+
+        raise ParameterError(f"values for '{what}' must have shape (units,) or (draws, units)", field=what,
+                             hint=f"there are {n_units} units")
+    return arr
+
+
+def _leaf_fractions(
+    cc: CompiledClass, data: UnitData, units: NDArray[np.int64], values: Mapping[str, Array],
+) -> tuple[list[Array], list[NDArray[np.bool_]]]:
+    """Fraction of points earned per score column (step 1), and applicability masks."""
+    fractions, applicable = [], []
+    leaf_vetoed = {leaf: data.vetoes[units][:, vs].any(axis=1) for leaf, vs in cc.leaf_vetoes.items()}
+    for col in cc.columns:
+        inputs = {}
+        for inp, name in col.data_columns.items():
+            source = values[name] if name in values else data.values[name]
+            inputs[inp] = source[..., units]
+        frac = cc.scorers[col.leaf](inputs)
+        value_col = col.data_columns["value"]
+        dead = data.missing[value_col][units] | data.not_applicable[value_col][units]
+        for inp_name in col.data_columns.values():
+            dead = dead | data.missing[inp_name][units]
+        if col.leaf in leaf_vetoed:
+            dead = dead | leaf_vetoed[col.leaf]
+        fractions.append(np.where(dead, 0.0, frac))
+        applicable.append(~data.not_applicable[value_col][units])
+    return fractions, applicable
+
+
+def _evaluate_class(
+    compiled: CompiledScheme, cc: CompiledClass, data: UnitData, units: NDArray[np.int64],
+    draws: ParameterDraws, values: Mapping[str, Array], boundaries: set[int],
+) -> tuple[Array, ClassDetail]:
+    """Steps 1-2 for the units of one class: returns (S or 1) × units weighted sums."""
+    scheme = compiled.scheme
+    fractions, applicable = _leaf_fractions(cc, data, units, values)
+    with_na = scheme.not_applicable is not None
+    n_nodes = len(cc.ids)
+    varied = draws.matrix(cc.points_params[1:])
+    points = np.concatenate([np.full((varied.shape[0], 1), scheme.total), varied], axis=1)
+    share_names = [c.share_param for c in cc.columns if c.share_param]
+    share_values = draws.matrix(share_names) if share_names else np.ones((1, 0))
+    # period shares per score column: normalised per leaf (or /100 when read literally)
+    col_share = np.ones((share_values.shape[0], len(cc.columns)))
+    col_full_share = np.ones_like(col_share)
+    by_leaf: dict[int, list[int]] = {}
+    for k, col in enumerate(cc.columns):
+        by_leaf.setdefault(col.leaf, []).append(k)
+    for leaf, ks in by_leaf.items():
+        if cc.columns[ks[0]].share_param is None:
+            continue
+        idx = [share_names.index(cc.columns[k].share_param) for k in ks]  # type: ignore[arg-type]
+        raw = share_values[:, idx]
+        total_share = raw.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            normalised = np.where(total_share > 0, raw / total_share, 0.0)
+        col_full_share[:, ks] = normalised
+        col_share[:, ks] = raw / 100.0 if cc.columns[ks[0]].literal else normalised
+    # internal scale of each node = sum of its children's points
+    scale = np.zeros_like(points)
+    for n in range(n_nodes):
+        if cc.children[n]:
+            scale[:, n] = points[:, cc.children[n]].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(scale > 0, points / scale, 0.0)
+
+    # which boundary each column and boundary feeds
+    def owner(node: int) -> int:
+        a = node
+        while a not in boundaries:
+            a = int(cc.parent[a])
+        return a
+
+    ordered = sorted(boundaries, key=lambda n: -int(cc.depth[n]))
+    stacked = np.stack(np.broadcast_arrays(*fractions), axis=-1) if fractions else np.zeros((len(units), 0))
+    app_stacked = np.stack(applicable, axis=-1).astype(np.float64) if with_na else None
+    g: dict[int, Array] = {}
+    app_node: dict[int, NDArray[np.bool_]] = {}
+    scores: dict[int, Array] = {}
+    before_conversion: dict[int, Array] = {}
+    unit_vetoes = data.vetoes[units]
+    for b in ordered:
+        cols = [k for k, c in enumerate(cc.columns) if owner(c.leaf) == b]
+        kids = [d for d in boundaries if d not in (0, b) and owner(int(cc.parent[d])) == b]
+
+        def path_ratio(node: int, stop: int = b) -> Array:
+            out = np.ones(ratio.shape[0])
+            for a in cc.path(node, stop):
+                out = out * ratio[:, a]
+            return out
+
+        coef = np.stack([points[:, cc.columns[k].leaf] * path_ratio(cc.columns[k].leaf) for k in cols], axis=1) \
+            if cols else np.zeros((points.shape[0], 0))
+        col_coef = coef * col_share[:, cols]
+        if stacked.ndim == 2:
+            raw = col_coef @ stacked[:, cols].T
+        else:
+            raw = np.einsum("suk,sk->su", stacked[:, :, cols], np.broadcast_to(col_coef, (stacked.shape[0],
+                                                                                          len(cols))))
+        kid_coef = {d: points[:, d] * path_ratio(d) for d in kids}
+        for d in kids:
+            raw = raw + kid_coef[d][:, None] * g[d]
+        own_scale = (points[:, b] if not cc.children[b] else scale[:, b])[:, None]
+        if with_na:
+            assert app_stacked is not None
+            cap = (coef * col_full_share[:, cols]) @ app_stacked[:, cols].T
+            for d in kids:
+                cap = cap + kid_coef[d][:, None] * app_node[d]
+            app_node[b] = cap > 1e-12
+            denominator = cap
+        else:
+            denominator = own_scale
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(denominator > 0, raw / denominator, 0.0)
+        if b in cc.conversions:
+            before_conversion[b] = frac
+            frac = cc.conversions[b].points(snap(frac * 100.0))
+        if not cc.children[b] and scheme.rounding.indicator is not None:
+            leaf_points = points[:, b : b + 1]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frac = np.where(leaf_points > 0,
+                                round_half_up(leaf_points * frac, scheme.rounding.indicator) / leaf_points, 0.0)
+        if b in cc.section_vetoes:
+            frac = np.where(unit_vetoes[:, cc.section_vetoes[b]].any(axis=1), 0.0, frac)
+        g[b] = frac
+        scores[b] = points[:, b : b + 1] * frac
+    detail = ClassDetail(units=units, scores=scores, fractions=g, before_conversion=before_conversion,
+                         applicable=app_node, columns=fractions)
+    return scores[0], detail
+
+
+def _boundaries(compiled: CompiledScheme, cc: CompiledClass, detail: bool) -> set[int]:
+    if detail:
+        return set(range(len(cc.ids)))
+    out = {0, *cc.conversions, *cc.section_vetoes}
+    if compiled.scheme.rounding.indicator is not None:
+        out.update(cc.leaves)
+    for key in compiled.scheme.grading.ranking.break_by:
+        if key in cc.ids:
+            out.add(cc.index(key))
+    return out
+
+
+def _adjustments(compiled: CompiledScheme, data: UnitData, draws: ParameterDraws) -> tuple[Array, Array]:
+    scheme = compiled.scheme
+    n = len(data)
+    if scheme.adjustments is None:
+        return np.zeros((1, n)), np.zeros((1, n))
+    sums = {"bonus": np.zeros((1, n)), "deduction": np.zeros((1, n))}
+    for j, item in enumerate(compiled.adjustment_items):
+        amount = data.adjustments[None, :, j] * (item.per_event or 1.0)
+        if item.cap is not None:
+            amount = np.minimum(amount, draws.column(f"cap:{item.id}"))
+        sums[item.kind] = sums[item.kind] + amount
+    for kind in ("bonus", "deduction"):
+        if getattr(scheme.adjustments, f"{kind}_cap") is not None:
+            sums[kind] = np.minimum(sums[kind], draws.column(f"cap:{kind}_cap"))
+    return sums["bonus"], sums["deduction"]
+
+
+def _group_index(compiled: CompiledScheme, data: UnitData) -> tuple[NDArray[np.int64], list[str]]:
+    by = compiled.scheme.grading.group_by
+    if by is None:
+        return np.zeros(len(data), dtype=np.int64), ["(all)"]
+    if by == "class":
+        return data.class_index.copy(), [c.id for c in compiled.classes]
+    codes, names = np.unique(np.asarray(data.attributes[by]).astype(str), return_inverse=True)
+    return names.astype(np.int64), [str(c) for c in codes]
+
+
+def evaluate(
+    compiled: CompiledScheme,
+    data: UnitData,
+    params: Mapping[str, ArrayLike] | None = None,
+    *,
+    values: Mapping[str, ArrayLike] | None = None,
+    detail: bool = False,
+    ranks: bool | None = None,
+) -> Evaluation:
+    """Evaluate a scheme for S parameter draws × U units in one vectorised pass.
+
+    Parameters
+    ----------
+    compiled
+        From :func:`perfsim.compile_scheme`.
+    data
+        From :func:`perfsim.load_units`.
+    params
+        Parameter name → value or 1-D array of S draws (see ``compiled.parameters``);
+        unnamed parameters keep their nominal values.
+    values
+        Data column → replacement values, shape (U,) or (S, U), e.g. noisy ratings.
+    detail
+        Keep every section's score (for tables and traces); slower for many draws.
+    ranks
+        Compute ranks; by default when ``detail`` is set or grading needs them.
+
+    Returns
+    -------
+    Evaluation
+    """
+    scheme = compiled.scheme
+    draws = compiled.parameters.resolve(params)
+    n_units = len(data)
+    replaced = {name: _as_units(v, n_units, name) for name, v in (values or {}).items()}
+    for name in replaced:
+        if name not in data.values:
+            from .errors import ParameterError
+
+            raise ParameterError(f"'{name}' is not an indicator data column of this scheme", field=name,
+                                 hint="name a column such as those in the data file")
+    weighted = np.zeros((1, n_units))
+    details: list[ClassDetail | None] = []
+    for ci, cc in enumerate(compiled.classes):
+        units = np.flatnonzero(data.class_index == ci)
+        if units.size == 0:
+            details.append(None)
+            continue
+        part, class_detail = _evaluate_class(compiled, cc, data, units, draws, replaced,
+                                             _boundaries(compiled, cc, detail))
+        if part.shape[0] != weighted.shape[0]:
+            weighted = np.broadcast_to(weighted, (part.shape[0], n_units)).copy()
+        weighted[:, units] = part
+        details.append(class_detail if detail or scheme.grading.ranking.break_by else None)
+
+    bonus, deduction = _adjustments(compiled, data, draws)
+    lo, hi = scheme.clamp.min, scheme.clamp_max
+    lo_v = -np.inf if lo is None else lo
+    hi_v = np.inf if hi is None else hi
+    if scheme.adjustments is not None and scheme.adjustments.apply == "after_clamp":
+        clamped_part = np.clip(weighted, lo_v, hi_v)
+        clamped = clamped_part != weighted
+        total = clamped_part + bonus - deduction
+    else:
+        before = weighted + bonus - deduction
+        total = np.clip(before, lo_v, hi_v)
+        clamped = total != before
+    total = round_half_up(total, scheme.rounding.total) if scheme.rounding.total is not None else snap(total)
+    n_draws = max(draws.draws, total.shape[0])
+    total = np.broadcast_to(total, (n_draws, n_units))
+    total_veto = [v for v, veto in enumerate(compiled.vetoes) if veto.scope == "total"]
+    if total_veto:
+        total = np.where(data.vetoes[:, total_veto].any(axis=1), 0.0, total)
+
+    g = scheme.grading
+    groups, group_names = _group_index(compiled, data)
+    group_sizes = np.bincount(groups, minlength=len(group_names))
+    lowest = len(compiled.grades) - 1
+    grade_veto_mask = data.vetoes[:, [v for v, veto in enumerate(compiled.vetoes)
+                                      if veto.scope == "grade_lowest"]].any(axis=1)
+    needs_rank = bool(g.quotas) or g.rank_tiers is not None
+    rank_keys = [total]
+    for key in g.ranking.break_by:
+        col = np.full(total.shape, -np.inf)
+        for cc, d in zip(compiled.classes, details):
+            if d is not None and key in cc.ids:
+                col = np.broadcast_to(col, np.broadcast_shapes(col.shape, d.scores[cc.index(key)].shape)).copy()
+                col[:, d.units] = d.scores[cc.index(key)]
+        rank_keys.append(col)
+
+    if g.bands is not None:
+        cut_names = [f"cutoff:{b.grade.zh}" for b in g.bands if b.min is not None]
+        cutoffs = draws.matrix(cut_names)
+        if g.basis == "percent":
+            cutoffs = cutoffs * scheme.total / 100.0
+        cutoffs = snap(cutoffs)
+        band_grade = band_grades(total, cutoffs, [b.min_inclusive for b in g.bands if b.min is not None])
+    else:
+        cutoffs = np.zeros((1, 0))
+        band_grade = np.zeros(total.shape, dtype=np.int8)
+    grade = np.broadcast_to(band_grade, (n_draws, n_units)).copy()
+    if g.veto_timing == "before_quota":
+        grade[:, grade_veto_mask] = lowest
+    quota_dropped = np.zeros(grade.shape, dtype=bool)
+    # vetoed units rank below everyone else when competing for places
+    compete_keys = [np.where(grade_veto_mask, -np.inf, k) if g.veto_timing == "before_quota" else k
+                    for k in rank_keys]
+    if g.bands is not None:
+        labels = [b.grade.zh for b in g.bands]
+        for quota in sorted(g.quotas, key=lambda q: labels.index(q.grade)):
+            gi = labels.index(quota.grade)
+            allowed = slots(draws.column(f"quota:{quota.grade}"), group_sizes, quota.rounding)
+            quota_dropped |= limit_grade(grade, gi, compete_keys, groups, allowed, quota.ties)
+    else:
+        tiers = g.rank_tiers or []
+        grade[:] = 0
+        if g.veto_timing == "before_quota":
+            grade[:, grade_veto_mask] = lowest
+        for gi, tier in enumerate(tiers[:-1]):
+            if tier.count is not None:
+                allowed = np.full((1, len(group_sizes)), tier.count, dtype=np.int64)
+            else:
+                assert tier.share is not None
+                allowed = slots(np.array([[tier.share]]), group_sizes, tier.rounding)
+            limit_grade(grade, gi, compete_keys, groups, allowed, "include_all")
+    if g.veto_timing == "after_quota":
+        grade[:, grade_veto_mask] = lowest
+
+    want_ranks = ranks if ranks is not None else (detail or needs_rank)
+    ranking = rank_within_groups(rank_keys, groups) if want_ranks else None
+    shape = (n_draws, n_units)
+    return Evaluation(
+        compiled=compiled, data=data, draws=draws, weighted=weighted, bonus=bonus, deduction=deduction,
+        total=np.broadcast_to(total, shape), band_grade=band_grade, grade=grade, quota_dropped=quota_dropped,
+        clamped=np.broadcast_to(clamped, shape), cutoffs=cutoffs, groups=groups, group_names=group_names,
+        ranking=ranking, details=details,
+    )

@@ -1,0 +1,143 @@
+"""Grading: band lookup, ranks within groups, forced-distribution quotas and rank tiers, vectorised.
+
+All functions take arrays with a leading draw axis (S × U) and never loop over units or
+draws; loops run over grades or keys only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .numeric import round_count
+
+Float2 = NDArray[np.float64]
+Int2 = NDArray[np.int64]
+
+
+def band_grades(total: Float2, cutoffs: Float2, inclusive: list[bool]) -> NDArray[np.int8]:
+    """Grade index (0 = best) from descending lower bounds.
+
+    Parameters
+    ----------
+    total
+        Totals, S × U, in the same units as ``cutoffs``.
+    cutoffs
+        Lower bounds, (S or 1) × B, best grade first; grade B is "below every bound".
+    inclusive
+        Whether each bound is inclusive (含).
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 grade indices, S × U.
+    """
+    grade = np.zeros(np.broadcast_shapes(total.shape, (cutoffs.shape[0], 1)), dtype=np.int8)
+    for b, inc in enumerate(inclusive):
+        bound = cutoffs[:, b : b + 1]
+        grade += (total < bound) if inc else (total <= bound)
+    return grade
+
+
+@dataclass
+class Ranking:
+    """Ranks of units within groups for each draw (1 = best)."""
+
+    competition: Int2
+    """1, 1, 3: tied units share the best place of their block."""
+    dense: Int2
+    """1, 1, 2."""
+    ordinal: Int2
+    """1, 2, 3: ties broken by input order."""
+    block_last: Int2
+    """The worst place a unit's tie block reaches (for 'exclude tied units' quota rules)."""
+
+
+def rank_within_groups(keys: list[Float2], groups: NDArray[np.int64]) -> Ranking:
+    """Rank units by ``keys`` (descending, first key first) within each group, per draw.
+
+    Parameters
+    ----------
+    keys
+        Sort keys, each S × U (or 1 × U); higher is better; later keys break ties of earlier ones.
+    groups
+        Group index of each unit, shape (U,).
+
+    Returns
+    -------
+    Ranking
+    """
+    shape = np.broadcast_shapes(*(k.shape for k in keys))
+    n_draws, n_units = shape
+    full = [np.broadcast_to(k, shape) for k in keys]
+    group_grid = np.broadcast_to(groups, shape)
+    if groups.max(initial=0) == 0 and len(full) == 1:
+        order = np.argsort(-full[0], axis=1, kind="stable")
+    else:
+        # np.lexsort: the last key is the primary one
+        order = np.lexsort([*(-k for k in reversed(full)), group_grid], axis=-1)
+    sorted_keys = [np.take_along_axis(k, order, axis=1) for k in full]
+    sorted_groups = np.take_along_axis(group_grid, order, axis=1)
+    new_group = np.ones(shape, dtype=bool)
+    new_group[:, 1:] = sorted_groups[:, 1:] != sorted_groups[:, :-1]
+    new_block = new_group.copy()
+    for k in sorted_keys:
+        new_block[:, 1:] |= k[:, 1:] != k[:, :-1]
+    pos = np.broadcast_to(np.arange(n_units), shape)
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0), axis=1)
+    block_start = np.maximum.accumulate(np.where(new_block, pos, 0), axis=1)
+    block_end_mark = np.ones(shape, dtype=bool)
+    block_end_mark[:, :-1] = new_block[:, 1:]
+    block_end = np.flip(np.minimum.accumulate(np.flip(np.where(block_end_mark, pos, n_units), axis=1), axis=1),
+                        axis=1)
+    blocks_so_far = np.cumsum(new_block, axis=1)
+    dense = blocks_so_far - np.take_along_axis(blocks_so_far, group_start, axis=1) + 1
+
+    def unsort(sorted_values: Int2) -> Int2:
+        out = np.empty(shape, dtype=np.int64)
+        np.put_along_axis(out, order, sorted_values, axis=1)
+        return out
+
+    return Ranking(
+        competition=unsort(block_start - group_start + 1),
+        dense=unsort(dense),
+        ordinal=unsort(pos - group_start + 1),
+        block_last=unsort(block_end - group_start + 1),
+    )
+
+
+def slots(shares: Float2, group_sizes: NDArray[np.int64], rounding: str) -> Int2:
+    """Whole number of units a share of each group allows: (S or 1) × G."""
+    return round_count(shares * group_sizes[None, :], rounding)
+
+
+def limit_grade(
+    grade: NDArray[np.int8],
+    grade_index: int,
+    keys: list[Float2],
+    groups: NDArray[np.int64],
+    allowed: Int2,
+    ties: str,
+) -> NDArray[np.bool_]:
+    """Keep at most ``allowed`` units per group in ``grade_index``; drop the rest one grade.
+
+    Units are ranked by ``keys`` among those holding the grade. At the cut-off, tied units
+    are all kept (``include_all``, the quota may be exceeded) or all dropped
+    (``exclude_all``, the quota may be under-filled).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean S × U mask of units dropped; ``grade`` is updated in place.
+    """
+    holders = grade == grade_index
+    masked = [np.where(holders, k, -np.inf) for k in keys]
+    ranking = rank_within_groups(masked, groups)
+    place = ranking.competition if ties == "include_all" else ranking.block_last
+    limit = np.take_along_axis(np.broadcast_to(allowed, (grade.shape[0], allowed.shape[1])),
+                               np.broadcast_to(groups, grade.shape), axis=1)
+    dropped = holders & (place > limit)
+    grade[dropped] += 1
+    return dropped

@@ -1,0 +1,850 @@
+"""The scheme file: pydantic models of a scoring scheme, strict loading and consistency checks.
+
+A scheme (考核方案) is an indicator tree per unit class with points or weights and a
+scoring method per leaf, bonus/deduction items with caps, veto items (一票否决),
+rounding rules and grading (bands, rank tiers, quotas). Pydantic checks types and
+unknown keys; :func:`check_scheme` checks what only the whole scheme can tell (points
+that add up, bands without gaps or overlaps, references that resolve).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import SchemeError
+from .yamlsafe import YamlDocument, load_yaml
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-\u3400-\u9fff]+$", max_length=64)]
+Loc = tuple[str | int, ...]
+TOLERANCE = 1e-9
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(Model):
+    """A name in Chinese and English."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------- methods
+
+
+class DirectScore(Model):
+    """The value is already a score on ``scale`` (a rater's 0-100 mark): fraction = value / scale."""
+
+    method: Literal["score"]
+    scale: float = Field(100.0, gt=0)
+
+
+class CompletionRatio(Model):
+    """完成比例法: full points at the standard value, pro rata below; ``cap`` > 1 credits over-completion."""
+
+    method: Literal["completion_ratio"]
+    standard: float = Field(gt=0)
+    cap: float = Field(1.0, ge=1.0)
+
+
+class QuantityDecrement(Model):
+    """数量递减法: full points minus ``decrement`` points per unit of shortfall against ``target``."""
+
+    method: Literal["quantity_decrement"]
+    target: float
+    decrement: float = Field(gt=0)
+
+
+class VetoScoring(Model):
+    """否决计分法: the value counts red-line events; none gives full points, any gives zero."""
+
+    method: Literal["veto_scoring"]
+
+
+class BaseAddSubtract(Model):
+    """基础加减法: ``base`` points at target, plus or minus points per unit above or below it."""
+
+    method: Literal["base_add_subtract"]
+    target: float
+    base: float = Field(ge=0)
+    add_per_unit: float = Field(0.0, ge=0)
+    subtract_per_unit: float = Field(0.0, ge=0)
+
+
+class Cumulative(Model):
+    """累积计分法: ``per_event`` points for each event or achievement, capped at full points."""
+
+    method: Literal["cumulative"]
+    per_event: float = Field(gt=0)
+
+
+class DirectDeduction(Model):
+    """直接扣分法: full points minus ``per_violation`` for each violation, not below ``floor``."""
+
+    method: Literal["direct_deduction"]
+    per_violation: float = Field(gt=0)
+    floor: float = Field(0.0, ge=0)
+
+
+class Band(Model):
+    """One row of a band table: values from ``min`` (to the next band's min) give ``points``.
+
+    ``points`` is one number or a range ``[low, high]`` (篇四's "8-9 points"), in which case
+    the table's ``pick`` says which value in the range is credited.
+    """
+
+    min: float | None = None
+    min_inclusive: bool = True
+    points: float | tuple[float, float]
+    grade: Label | None = None
+
+
+class BandTable(Model):
+    bands: list[Band] = Field(min_length=1)
+    pick: Literal["low", "mid", "high", "interpolate"] = "mid"
+
+
+class BandLookup(BandTable):
+    """Value band → points (e.g. a satisfaction rate band → points)."""
+
+    method: Literal["bands"]
+
+
+class CategoryLookup(Model):
+    """A label → points (e.g. a sub-assessment's grade 良好 → 8.5 points)."""
+
+    method: Literal["lookup"]
+    map: dict[str, float] = Field(min_length=1)
+
+
+class TierPoints(Model):
+    """Rank tier → points (篇六: tier 1/2/3 → 600/500/400); tiers not listed get ``other``."""
+
+    method: Literal["tier_points"]
+    tiers: dict[int, float] = Field(min_length=1)
+    other: float = Field(0.0, ge=0)
+
+
+class Rubric5pt(Model):
+    """篇十三 5-point rubric: a rated level 3-5 scores itself; levels 2 and 1 are set by counts.
+
+    Level 2 (flaws): up to ``flaws_two_up_to`` flaws → 2, more → 1, ``flaws_zero_from`` or
+    more → 0. Level 1 (errors): up to ``errors_one_up_to`` errors → 1, more → 0. The data
+    give the level in the indicator's column and the count in ``<indicator>.count``.
+    """
+
+    method: Literal["rubric_5pt"]
+    flaws_two_up_to: int = Field(3, ge=0)
+    flaws_zero_from: int = Field(5, ge=1)
+    errors_one_up_to: int = Field(1, ge=0)
+
+
+class TimeLimit(Model):
+    """Pass/fail time limit: full points when the time taken is at most ``limit``, else zero."""
+
+    method: Literal["time_limit"]
+    limit: float = Field(gt=0)
+    unit: str = "minutes"
+
+
+class Composite(Model):
+    """综合计分法: an indicator made of sub-criteria; give them as ``children``."""
+
+    method: Literal["composite"]
+
+
+Method = Annotated[
+    Union[
+        DirectScore,
+        CompletionRatio,
+        QuantityDecrement,
+        VetoScoring,
+        BaseAddSubtract,
+        Cumulative,
+        DirectDeduction,
+        BandLookup,
+        CategoryLookup,
+        TierPoints,
+        Rubric5pt,
+        TimeLimit,
+        Composite,
+    ],
+    Field(discriminator="method"),
+]
+
+METHODS_WITH_DIRECTION = ("completion_ratio", "quantity_decrement", "base_add_subtract")
+
+
+class Conversion(BandTable):
+    """Convert a node's score (% of its full points) through bands, e.g. 篇四 special track → 10/8-9/5-6/0."""
+
+
+# --------------------------------------------------------------------------- tree
+
+
+class Indicator(Model):
+    """A node of the indicator tree: a leaf with a scoring method, or a section with children.
+
+    Give ``points`` (in the parent's points) or ``weight`` (% of the parent's points).
+    A section's children must add up to its points, unless it states ``scale`` (the
+    children's own full points), in which case the section score is rescaled.
+    """
+
+    id: Id
+    name: Label
+    points: float | None = Field(None, ge=0)
+    weight: float | None = Field(None, ge=0, le=100)
+    direction: Literal["higher", "lower"] = "higher"
+    method: Method | None = None
+    children: list[Indicator] | None = None
+    scale: float | None = Field(None, gt=0)
+    convert: Conversion | None = None
+    periods: dict[Id, float] | None = None
+    period_shares: Literal["exact", "normalise", "literal"] = "exact"
+    rater: str | None = None
+    unit: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Indicator:
+        if (self.points is None) == (self.weight is None):
+            raise ValueError("give exactly one of points or weight")
+        is_leaf = not self.children
+        if self.children is not None and not self.children:
+            raise ValueError("children is empty; remove it or list the sub-indicators")
+        if is_leaf and (self.method is None or self.method.method == "composite"):
+            raise ValueError("a leaf indicator needs a scoring method (or children for composite)")
+        if not is_leaf and self.method is not None and self.method.method != "composite":
+            raise ValueError(
+                f"an indicator with children is scored from them; drop method '{self.method.method}' "
+                "or the children"
+            )
+        if is_leaf and (self.scale is not None or self.convert is not None):
+            raise ValueError("scale and convert apply to indicators with children")
+        if self.periods is not None:
+            if not self.periods:
+                raise ValueError("periods is empty")
+            if any(v < 0 for v in self.periods.values()):
+                raise ValueError("period shares must not be negative")
+        return self
+
+    def walk(self, loc: Loc, depth: int = 1) -> Iterator[tuple[Indicator, Loc, int]]:
+        yield self, loc, depth
+        for i, child in enumerate(self.children or ()):
+            yield from child.walk((*loc, "children", i), depth + 1)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+
+class UnitClass(Model):
+    """A class of units sharing one indicator tree (townships, departments, old-town units)."""
+
+    id: Id
+    name: Label
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+class Period(Model):
+    id: Id
+    name: Label
+
+
+class AdjustmentItem(Model):
+    """A bonus (加分) or deduction (扣分) item applied after the weighted sum.
+
+    The data give points directly, or a count of events when ``per_event`` is set.
+    """
+
+    id: Id
+    name: Label
+    kind: Literal["bonus", "deduction"]
+    per_event: float | None = Field(None, gt=0)
+    cap: float | None = Field(None, ge=0)
+    source: str | None = None
+
+
+class Adjustments(Model):
+    items: list[AdjustmentItem] = Field(min_length=1)
+    bonus_cap: float | None = Field(None, ge=0)
+    deduction_cap: float | None = Field(None, ge=0)
+    apply: Literal["before_clamp", "after_clamp"] = "before_clamp"
+
+
+class Clamp(Model):
+    """Bounds on the total after adjustments; ``max: total`` means the scheme's full points."""
+
+    min: float | None = 0.0
+    max: float | Literal["total"] | None = "total"
+
+
+class Veto(Model):
+    """一票否决 item: when triggered, zero an indicator, a section or the total, or force the lowest grade."""
+
+    id: Id
+    name: Label
+    scope: Literal["indicator", "section", "total", "grade_lowest"]
+    target: Id | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> Veto:
+        needs = self.scope in ("indicator", "section")
+        if needs and self.target is None:
+            raise ValueError(f"a veto with scope '{self.scope}' needs a target indicator id")
+        if not needs and self.target is not None:
+            raise ValueError(f"a veto with scope '{self.scope}' takes no target")
+        return self
+
+
+class Rounding(Model):
+    """Decimal places for indicator scores and the total, rounded half-up (四舍五入)."""
+
+    indicator: int | None = Field(None, ge=0, le=6)
+    total: int | None = Field(None, ge=0, le=6)
+
+
+class NotApplicable(Model):
+    """Indicators a unit may mark 不适用; the total is rescaled to the points that apply."""
+
+    indicators: list[Id] | Literal["all"]
+
+
+class GradeBand(Model):
+    """A grade and its lower bound (in the grading basis); the lowest grade may omit ``min``.
+
+    ``max`` is optional and only serves literal readings such as "80-89": it must meet the
+    next band up without a gap that a total can fall into, and without overlap.
+    """
+
+    grade: Label
+    min: float | None = None
+    min_inclusive: bool = True
+    max: float | None = None
+    max_inclusive: bool = True
+
+
+class Quota(Model):
+    """At most ``max_share`` of a group may hold ``grade``; overflow drops one grade."""
+
+    grade: str
+    max_share: float = Field(gt=0, le=1)
+    rounding: Literal["floor", "half_up", "ceil"] = "floor"
+    ties: Literal["include_all", "exclude_all"] = "exclude_all"
+
+
+class RankTier(Model):
+    """A grade given by rank: the top ``share`` or ``count`` of what is left; the last tier takes the rest."""
+
+    grade: Label
+    share: float | None = Field(None, gt=0, le=1)
+    count: int | None = Field(None, ge=1)
+    rounding: Literal["floor", "half_up", "ceil"] = "floor"
+
+
+class Ranking(Model):
+    """How ties rank: competition (1, 1, 3), dense (1, 1, 2) or ordinal after ``break_by``."""
+
+    ties: Literal["competition", "dense", "ordinal"] = "competition"
+    break_by: list[Id] = Field(default_factory=list)
+
+
+class Grading(Model):
+    basis: Literal["percent", "points"] = "percent"
+    bands: list[GradeBand] | None = None
+    rank_tiers: list[RankTier] | None = None
+    quotas: list[Quota] = Field(default_factory=list)
+    group_by: str | None = None
+    ranking: Ranking = Field(default_factory=Ranking)
+    veto_timing: Literal["before_quota", "after_quota"] = "before_quota"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Grading:
+        if (self.bands is None) == (self.rank_tiers is None):
+            raise ValueError("give exactly one of bands or rank_tiers")
+        if self.rank_tiers is not None and self.quotas:
+            raise ValueError("quotas apply to bands; rank tiers already fix each grade's share")
+        return self
+
+    @property
+    def grades(self) -> list[Label]:
+        rows = self.bands if self.bands is not None else self.rank_tiers
+        assert rows is not None
+        return [row.grade for row in rows]
+
+
+class Attribute(Model):
+    """An extra per-unit data column the scheme uses (a group, a budget, a head count)."""
+
+    id: Id
+    name: Label
+    kind: Literal["number", "text"] = "number"
+
+
+class Scheme(Model):
+    """A whole scoring scheme, as written in a scheme file."""
+
+    perfsim_scheme: Literal[1]
+    id: Id
+    version: str
+    name: Label
+    description: str | None = None
+    source: str | None = None
+    total: float = Field(gt=0)
+    periods: list[Period] = Field(default_factory=list)
+    unit_classes: list[UnitClass] | None = None
+    indicators: list[Indicator] | None = None
+    adjustments: Adjustments | None = None
+    clamp: Clamp = Field(default_factory=Clamp)
+    vetoes: list[Veto] = Field(default_factory=list)
+    rounding: Rounding = Field(default_factory=Rounding)
+    missing_values: Literal["error", "zero"] = "error"
+    not_applicable: NotApplicable | None = None
+    attributes: list[Attribute] = Field(default_factory=list)
+    grading: Grading
+
+    @model_validator(mode="after")
+    def _one_tree(self) -> Scheme:
+        if (self.unit_classes is None) == (self.indicators is None):
+            raise ValueError("give exactly one of indicators (one class of units) or unit_classes")
+        return self
+
+    @property
+    def classes(self) -> list[UnitClass]:
+        """The unit classes; a single-tree scheme has one class with id ``all``."""
+        if self.unit_classes is not None:
+            return self.unit_classes
+        assert self.indicators is not None
+        return [UnitClass(id="all", name=Label(zh="全部", en="all"), indicators=self.indicators)]
+
+    def class_loc(self, index: int) -> Loc:
+        return ("unit_classes", index, "indicators") if self.unit_classes is not None else ("indicators",)
+
+    def nodes(self) -> Iterator[tuple[UnitClass, Indicator, Loc, int]]:
+        """Every indicator of every class with its location in the file and its depth (1 = top)."""
+        for c, unit_class in enumerate(self.classes):
+            for i, top in enumerate(unit_class.indicators):
+                for node, loc, depth in top.walk((*self.class_loc(c), i)):
+                    yield unit_class, node, loc, depth
+
+    @property
+    def clamp_max(self) -> float | None:
+        return self.total if self.clamp.max == "total" else self.clamp.max
+
+
+# --------------------------------------------------------------------------- checks
+
+MAX_DEPTH = 4
+
+
+class _Problem(Exception):
+    def __init__(self, loc: Loc, message: str, hint: str | None = None) -> None:
+        self.loc, self.message, self.hint = loc, message, hint
+
+
+def _near(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"did you mean '{close[0]}'?" if close else f"known: {', '.join(choices[:12])}"
+
+
+def _children_points(node: Indicator, parent_points: float) -> list[float]:
+    kids = node.children or []
+    return [k.points if k.points is not None else parent_points * (k.weight or 0) / 100 for k in kids]
+
+
+def effective_points(scheme: Scheme) -> dict[tuple[str, str], float]:
+    """Points of every node (``(class id, node id)`` → points), weights resolved against parents."""
+    out: dict[tuple[str, str], float] = {}
+
+    def visit(cls: str, nodes: list[Indicator], parent_points: float) -> None:
+        for node in nodes:
+            pts = node.points if node.points is not None else parent_points * (node.weight or 0) / 100
+            out[(cls, node.id)] = pts
+            if node.children:
+                scale = node.scale if node.scale is not None else pts
+                visit(cls, node.children, scale)
+
+    for unit_class in scheme.classes:
+        visit(unit_class.id, unit_class.indicators, scheme.total)
+    return out
+
+
+def _check_sum(loc: Loc, what: str, nodes: list[Indicator], expected: float, unit: str) -> None:
+    kinds = {"points" if n.points is not None else "weight" for n in nodes}
+    if len(kinds) > 1:
+        raise _Problem(loc, f"{what} mix points and weight", "use points for all siblings or weight for all")
+    if kinds == {"weight"}:
+        got = sum(n.weight or 0 for n in nodes)
+        if not math.isclose(got, 100, abs_tol=TOLERANCE):
+            raise _Problem(loc, f"{what} weights sum to {got:g}%, not 100%", "make the weights add up to 100")
+    else:
+        got = sum(n.points or 0 for n in nodes)
+        if not math.isclose(got, expected, abs_tol=TOLERANCE):
+            raise _Problem(
+                loc, f"{what} points sum to {got:g}, not {expected:g} {unit}",
+                f"make the points add up to {expected:g}, or give the parent a 'scale'",
+            )
+
+
+def _check_tree(scheme: Scheme) -> None:
+    periods = [p.id for p in scheme.periods]
+    pts = effective_points(scheme)
+    for c, unit_class in enumerate(scheme.classes):
+        _check_sum(scheme.class_loc(c), f"class '{unit_class.id}' top-level indicators",
+                   unit_class.indicators, scheme.total, "(the scheme total)")
+        seen: dict[str, Loc] = {}
+        for top_i, top in enumerate(unit_class.indicators):
+            for node, loc, depth in top.walk((*scheme.class_loc(c), top_i)):
+                if node.id in seen:
+                    raise _Problem((*loc, "id"), f"indicator id '{node.id}' is used twice in class "
+                                   f"'{unit_class.id}'", "give each indicator its own id")
+                seen[node.id] = loc
+                if depth > MAX_DEPTH:
+                    raise _Problem(loc, f"indicator tree is deeper than {MAX_DEPTH} levels",
+                                   "merge levels; schemes use at most four")
+                if node.children:
+                    own = pts[(unit_class.id, node.id)]
+                    expected = node.scale if node.scale is not None else own
+                    _check_sum((*loc, "children"), f"children of '{node.id}'", node.children,
+                               expected, "(its scale)" if node.scale is not None else "(its points)")
+                if node.periods is not None:
+                    for pid in node.periods:
+                        if pid not in periods:
+                            raise _Problem((*loc, "periods", pid), f"unknown period '{pid}'",
+                                           f"declare it under periods ({_near(pid, periods)})")
+                    share_sum = sum(node.periods.values())
+                    if node.period_shares == "exact" and not math.isclose(share_sum, 100, abs_tol=1e-9):
+                        raise _Problem(
+                            (*loc, "periods"), f"period shares sum to {share_sum:g}%, not 100%",
+                            "make them add up to 100, or state period_shares: normalise (scale them to "
+                            "100%) or literal (use them as written)",
+                        )
+                if node.method is not None and node.method.method not in METHODS_WITH_DIRECTION \
+                        and node.direction != "higher" and node.is_leaf:
+                    raise _Problem((*loc, "direction"),
+                                   f"method '{node.method.method}' has a fixed direction",
+                                   "drop direction; it applies to completion_ratio, quantity_decrement "
+                                   "and base_add_subtract")
+                _check_tables(node, loc, pts[(unit_class.id, node.id)])
+
+
+def _check_band_rows(bands: list[Band], loc: Loc) -> None:
+    mins = [b.min for b in bands]
+    for i, b in enumerate(bands):
+        if b.min is None and i != len(bands) - 1:
+            raise _Problem((*loc, i, "min"), "only the last band may omit min",
+                           "give every band but the lowest a lower bound")
+    numeric = [m for m in mins if m is not None]
+    if any(a <= b for a, b in zip(numeric, numeric[1:])):
+        raise _Problem(loc, "band lower bounds must strictly decrease from the first band to the last",
+                       "list bands from best to worst with falling min values")
+    for i, b in enumerate(bands):
+        if isinstance(b.points, tuple) and b.points[0] > b.points[1]:
+            raise _Problem((*loc, i, "points"), "a points range must be [low, high]", "swap the two values")
+
+
+def _check_tables(node: Indicator, loc: Loc, points: float) -> None:
+    tables: list[tuple[Loc, list[float], float]] = []
+    m = node.method
+    if isinstance(m, BandLookup):
+        _check_band_rows(m.bands, (*loc, "method", "bands"))
+        flat = [p for b in m.bands for p in (b.points if isinstance(b.points, tuple) else (b.points,))]
+        tables.append(((*loc, "method", "bands"), flat, points))
+    elif isinstance(m, CategoryLookup):
+        tables.append(((*loc, "method", "map"), list(m.map.values()), points))
+    elif isinstance(m, TierPoints):
+        tables.append(((*loc, "method", "tiers"), [*m.tiers.values(), m.other], points))
+    elif isinstance(m, BaseAddSubtract) and m.base > points + TOLERANCE:
+        raise _Problem((*loc, "method", "base"), f"base {m.base:g} exceeds the indicator's {points:g} points",
+                       "lower the base or raise the points")
+    elif isinstance(m, Rubric5pt) and m.flaws_zero_from <= m.flaws_two_up_to:
+        raise _Problem((*loc, "method"), "flaws_zero_from must exceed flaws_two_up_to",
+                       "篇十三 reads: up to 3 flaws → 2, more → 1, 5 or more → 0")
+    if node.convert is not None:
+        _check_band_rows(node.convert.bands, (*loc, "convert", "bands"))
+        flat = [p for b in node.convert.bands for p in (b.points if isinstance(b.points, tuple) else (b.points,))]
+        tables.append(((*loc, "convert", "bands"), flat, points))
+    for tloc, values, full in tables:
+        if any(v < 0 for v in values):
+            raise _Problem(tloc, "table points must not be negative", "use 0 for the lowest entry")
+        if any(v > full + TOLERANCE for v in values):
+            raise _Problem(tloc, f"table gives up to {max(values):g} points but the indicator is worth {full:g}",
+                           "table points are in the indicator's own points; fix the table or the points")
+
+
+def _reachable_step(scheme: Scheme) -> float | None:
+    """Spacing of reachable totals in grading-basis units, if totals are rounded."""
+    if scheme.rounding.total is None:
+        return None
+    step = 10.0 ** -scheme.rounding.total
+    return step * 100 / scheme.total if scheme.grading.basis == "percent" else step
+
+
+def band_gap_holds_total(lower: float, lower_incl: bool, upper: float, upper_incl: bool,
+                         step: float | None) -> bool:
+    """Whether a total can fall in the gap between one band's max and the next band's min."""
+    if lower > upper or (lower == upper and (lower_incl or upper_incl)):
+        return False  # no gap at all
+    if step is None:
+        return True
+    k = math.floor(lower / step + TOLERANCE) + 1
+    candidates = [round(lower / step) * step, k * step]
+    for v in candidates:
+        above = v > lower + TOLERANCE or (lower_incl is False and math.isclose(v, lower))
+        below = v < upper - TOLERANCE or (upper_incl is False and math.isclose(v, upper))
+        if above and below:
+            return True
+    return False
+
+
+def _check_grading(scheme: Scheme) -> None:
+    g = scheme.grading
+    loc: Loc = ("grading",)
+    labels = [lab.zh for lab in g.grades]
+    if len(set(labels)) != len(labels):
+        raise _Problem(loc, "a grade is listed twice", "give each grade once")
+    if g.bands is not None:
+        bands = g.bands
+        mins = [b.min for b in bands]
+        for i, b in enumerate(bands[:-1]):
+            if b.min is None:
+                raise _Problem((*loc, "bands", i, "min"), f"grade '{b.grade.zh}' needs a lower bound",
+                               "only the lowest grade may omit min")
+        numeric = [m for m in mins if m is not None]
+        for i in range(1, len(numeric)):
+            if numeric[i] >= numeric[i - 1]:
+                raise _Problem((*loc, "bands", i, "min"),
+                               f"cut-offs out of order: '{bands[i].grade.zh}' min {numeric[i]:g} is not below "
+                               f"'{bands[i - 1].grade.zh}' min {numeric[i - 1]:g}",
+                               "list grades from best to worst with falling cut-offs")
+        step = _reachable_step(scheme)
+        for i in range(1, len(bands)):
+            b, upper = bands[i], bands[i - 1]
+            if b.max is None:
+                continue
+            assert upper.min is not None
+            if b.max > upper.min or (b.max == upper.min and b.max_inclusive and upper.min_inclusive):
+                raise _Problem((*loc, "bands", i, "max"),
+                               f"bands overlap: '{b.grade.zh}' reaches {b.max:g} but '{upper.grade.zh}' "
+                               f"starts at {upper.min:g}",
+                               "make the max exclusive or lower it so each total has one grade")
+            if band_gap_holds_total(b.max, b.max_inclusive, upper.min, upper.min_inclusive, step):
+                raise _Problem((*loc, "bands", i, "max"),
+                               f"gap between bands: a total above {b.max:g} and below {upper.min:g} has no grade",
+                               f"drop max (bands then run up to the next cut-off), or round totals "
+                               f"(rounding.total) so no total falls in the gap")
+        if bands[0].max is not None:
+            raise _Problem((*loc, "bands", 0, "max"), "the top grade takes no max",
+                           "drop max from the first band")
+        lowest = bands[-1]
+        floor = scheme.clamp.min
+        if lowest.min is not None and (floor is None or _to_basis(scheme, floor) < lowest.min - TOLERANCE):
+            raise _Problem((*loc, "bands", len(bands) - 1, "min"),
+                           f"totals below {lowest.min:g} would get no grade",
+                           "drop min from the lowest grade so it takes everything below the grade above")
+        quota_grades = set()
+        for q_i, quota in enumerate(g.quotas):
+            if quota.grade not in labels:
+                raise _Problem((*loc, "quotas", q_i, "grade"), f"unknown grade '{quota.grade}'",
+                               _near(quota.grade, labels))
+            if quota.grade == labels[-1]:
+                raise _Problem((*loc, "quotas", q_i, "grade"), "the lowest grade cannot have a quota",
+                               "overflow drops one grade, and there is none below the lowest")
+            if quota.grade in quota_grades:
+                raise _Problem((*loc, "quotas", q_i), f"two quotas for grade '{quota.grade}'", "keep one")
+            quota_grades.add(quota.grade)
+    else:
+        tiers = g.rank_tiers or []
+        for i, tier in enumerate(tiers):
+            last = i == len(tiers) - 1
+            given = (tier.share is not None) + (tier.count is not None)
+            if last and given:
+                raise _Problem((*loc, "rank_tiers", i), "the last rank tier takes the rest",
+                               "drop share/count from the last tier")
+            if not last and given != 1:
+                raise _Problem((*loc, "rank_tiers", i), "give exactly one of share or count",
+                               "e.g. share: 0.2 for the top 20% of what is left")
+    if g.group_by is not None and g.group_by != "class":
+        attrs = [a.id for a in scheme.attributes]
+        if g.group_by not in attrs:
+            raise _Problem((*loc, "group_by"), f"unknown group '{g.group_by}'",
+                           f"use 'class' or a declared attribute ({_near(g.group_by, attrs)})")
+    all_nodes = {node.id for _, node, _, _ in scheme.nodes()}
+    for i, key in enumerate(g.ranking.break_by):
+        if key not in all_nodes:
+            raise _Problem((*loc, "ranking", "break_by", i), f"unknown indicator '{key}'",
+                           _near(key, sorted(all_nodes)))
+
+
+def _to_basis(scheme: Scheme, points: float) -> float:
+    return points * 100 / scheme.total if scheme.grading.basis == "percent" else points
+
+
+def _check_references(scheme: Scheme) -> None:
+    namespaces: dict[str, Loc] = {}
+
+    def claim(name: str, loc: Loc, what: str) -> None:
+        if name in namespaces:
+            raise _Problem(loc, f"{what} id '{name}' is already used", "data columns need distinct ids")
+        namespaces[name] = loc
+
+    for i, p in enumerate(scheme.periods):
+        claim(f"period:{p.id}", ("periods", i, "id"), "period")
+    for i, c in enumerate(scheme.unit_classes or []):
+        claim(f"class:{c.id}", ("unit_classes", i, "id"), "class")
+    leaf_ids = {node.id for _, node, _, _ in scheme.nodes() if node.is_leaf}
+    section_ids = {node.id for _, node, _, _ in scheme.nodes() if not node.is_leaf}
+    for name in leaf_ids | section_ids:
+        namespaces[name] = ()
+    reserved = {"unit", "name", "class", "indicator", "period", "value"}
+    for i, item in enumerate(scheme.adjustments.items if scheme.adjustments else []):
+        claim(item.id, ("adjustments", "items", i, "id"), "adjustment")
+    for i, veto in enumerate(scheme.vetoes):
+        claim(veto.id, ("vetoes", i, "id"), "veto")
+        if veto.scope == "indicator" and veto.target not in leaf_ids:
+            raise _Problem(("vetoes", i, "target"), f"'{veto.target}' is not a leaf indicator",
+                           _near(veto.target or "", sorted(leaf_ids)))
+        if veto.scope == "section" and veto.target not in section_ids:
+            raise _Problem(("vetoes", i, "target"), f"'{veto.target}' is not a section (an indicator "
+                           "with children)", _near(veto.target or "", sorted(section_ids)))
+    for i, attr in enumerate(scheme.attributes):
+        claim(attr.id, ("attributes", i, "id"), "attribute")
+    for name, loc in namespaces.items():
+        if name in reserved:
+            raise _Problem(loc, f"'{name}' is a reserved data column name", "choose another id")
+    if scheme.not_applicable is not None and scheme.not_applicable.indicators != "all":
+        for i, ind in enumerate(scheme.not_applicable.indicators):
+            if ind not in leaf_ids:
+                raise _Problem(("not_applicable", "indicators", i), f"'{ind}' is not a leaf indicator",
+                               _near(ind, sorted(leaf_ids)))
+    cmin, cmax = scheme.clamp.min, scheme.clamp_max
+    if cmin is not None and cmax is not None and cmin >= cmax:
+        raise _Problem(("clamp",), f"clamp min {cmin:g} is not below max {cmax:g}", "swap or fix the bounds")
+
+
+def check_scheme(scheme: Scheme) -> None:
+    """Check what pydantic cannot: sums, bands, references. Raises ``_Problem``."""
+    _check_tree(scheme)
+    _check_references(scheme)
+    _check_grading(scheme)
+
+
+# --------------------------------------------------------------------------- loading
+
+_FIELD_NAMES = sorted(
+    {name for model in Model.__subclasses__() for name in model.model_fields}
+    | {name for model in BandTable.__subclasses__() for name in model.model_fields}
+)
+
+
+def _format_loc(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> Loc:
+    """Drop pydantic's union-tag and validator entries so the path matches the file."""
+    tags = {"function-after[_shape()]", "function-after[_target()]", "function-after[_one_kind()]",
+            "function-after[_one_tree()]"}
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (part in tags or part.startswith("function-")):
+            continue
+        if out and out[-1] == "method" and isinstance(part, str) and part.replace("_", "").isalnum() \
+                and part not in _FIELD_NAMES:
+            continue  # discriminator tag such as 'completion_ratio'
+        out.append(part)
+    return tuple(out)
+
+
+def _error_from_validation(exc: ValidationError, doc: YamlDocument | None, file: Path | None) -> SchemeError:
+    lines = []
+    first_loc: Loc = ()
+    for err in exc.errors()[:8]:
+        loc = _clean_loc(err["loc"])
+        first_loc = first_loc or loc
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            key = str(loc[-1]) if loc else "?"
+            msg = f"unknown key '{key}' ({_near(key, _FIELD_NAMES)})"
+            loc_show = loc
+        elif kind == "union_tag_invalid":
+            ctx = err.get("ctx", {})
+            tag = str(ctx.get("tag", "?"))
+            expected = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
+            msg = f"unknown scoring method '{tag}' ({_near(tag, expected)})"
+            loc_show = loc
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            loc_show = loc
+        line = doc.line_of(loc_show) if doc is not None else None
+        where = _format_loc(loc_show) + (f" (line {line})" if line else "")
+        lines.append(f"{where}: {msg}")
+    more = len(exc.errors()) - 8
+    if more > 0:
+        lines.append(f"... and {more} more")
+    return SchemeError(
+        lines[0] if len(lines) == 1 else "invalid scheme:\n  " + "\n  ".join(lines),
+        file=file,
+        hint="see `perfsim schema` for every field and its type",
+    )
+
+
+def scheme_from_data(data: Any, *, doc: YamlDocument | None = None, file: Path | None = None) -> Scheme:
+    """Validate plain data (as parsed from YAML) into a :class:`Scheme`.
+
+    Raises
+    ------
+    SchemeError
+        With the file, the field path (and YAML line) and a fix.
+    """
+    if not isinstance(data, dict):
+        raise SchemeError("a scheme file must be a mapping of keys to values", file=file,
+                          hint="start with 'perfsim_scheme: 1' and the scheme's fields")
+    if "perfsim_scheme" not in data:
+        raise SchemeError("not a perfsim scheme: the key perfsim_scheme is missing", file=file,
+                          hint="add 'perfsim_scheme: 1' as the first line")
+    try:
+        scheme = Scheme.model_validate(data)
+    except ValidationError as exc:
+        raise _error_from_validation(exc, doc, file) from None
+    try:
+        check_scheme(scheme)
+    except _Problem as problem:
+        line = doc.line_of(problem.loc) if doc is not None else None
+        field = _format_loc(problem.loc) + (f" (line {line})" if line else "")
+        raise SchemeError(problem.message, file=file, field=field, hint=problem.hint) from None
+    return scheme
+
+
+def load_scheme(path: str | Path) -> Scheme:
+    """Load and validate a scheme file (YAML).
+
+    Parameters
+    ----------
+    path
+        The scheme file.
+
+    Returns
+    -------
+    Scheme
+        The validated scheme.
+
+    Raises
+    ------
+    PerfsimError
+        For any problem with the file, naming the field and what to do.
+    """
+    doc = load_yaml(path, what="scheme file")
+    return scheme_from_data(doc.data, doc=doc, file=Path(path))

@@ -1,0 +1,204 @@
+"""Strict, safe YAML reading: YAML 1.2 scalars, no object tags, no duplicate keys, no traps.
+
+PyYAML implements YAML 1.1, where ``NO`` (Norway), ``on`` and ``off`` silently become
+booleans and ``1:30`` becomes the integer 90. In a policy file such a surprise changes
+meaning without a word, so this loader refuses those plain scalars and asks for quotes
+or ``true``/``false``. Everything else follows PyYAML's ``SafeLoader``: no Python tags,
+no code execution.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import PerfsimError
+
+MAX_YAML_BYTES = 2 * 1024 * 1024
+"""Scheme and scenario files are hand-written policy documents; 2 MiB is far beyond any."""
+
+_YAML11_BOOLEAN = re.compile(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$")
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_LEADING_ZERO_INT = re.compile(r"^[-+]?0[0-9_]+$")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans and errors for YAML 1.1 traps."""
+
+
+# Drop the YAML 1.1 bool resolver (yes/no/on/off) and re-add a YAML 1.2 one.
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _check_plain_scalar(loader: _StrictLoader, node: yaml.ScalarNode) -> None:
+    if node.style is not None:  # quoted or block scalar: the author chose a string
+        return
+    value = node.value
+    trap = None
+    if _YAML11_BOOLEAN.match(value):
+        trap = f"'{value}' is a boolean in YAML 1.1 but a string in YAML 1.2"
+        fix = f"write true or false for a yes/no setting, or quote it (\"{value}\") for text"
+    elif _SEXAGESIMAL.match(value):
+        trap = f"'{value}' is read as a base-60 number by YAML 1.1"
+        fix = f"quote it (\"{value}\") if it is text such as a time"
+    elif _LEADING_ZERO_INT.match(value):
+        trap = f"'{value}' has a leading zero and is read as an octal number by YAML 1.1"
+        fix = f"quote it (\"{value}\") if it is an identifier, or drop the leading zero"
+    if trap:
+        raise PerfsimError(
+            f"ambiguous YAML value: {trap}",
+            field=f"line {node.start_mark.line + 1}",
+            hint=fix,
+        )
+
+
+def _construct_scalar_checked(loader: _StrictLoader, node: yaml.ScalarNode) -> Any:
+    _check_plain_scalar(loader, node)
+    return loader.construct_scalar(node)
+
+
+def _construct_mapping_checked(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    result: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)):
+            raise PerfsimError(
+                "a mapping key must be a plain value",
+                field=f"line {key_node.start_mark.line + 1}",
+                hint="use a simple name as the key",
+            )
+        if key in result:
+            raise PerfsimError(
+                f"duplicate key '{key}'",
+                field=f"line {key_node.start_mark.line + 1}",
+                hint="each key may appear once in a mapping; remove or merge the repeat",
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+def _construct_int_checked(loader: _StrictLoader, node: yaml.ScalarNode) -> Any:
+    _check_plain_scalar(loader, node)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+def _construct_float_checked(loader: _StrictLoader, node: yaml.ScalarNode) -> Any:
+    _check_plain_scalar(loader, node)
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping_checked)
+_StrictLoader.add_constructor("tag:yaml.org,2002:str", _construct_scalar_checked)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int_checked)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float_checked)
+
+
+class YamlDocument:
+    """A parsed YAML file: its data plus the node tree, to find the line of a field."""
+
+    def __init__(self, path: Path, data: Any, root: yaml.Node | None) -> None:
+        self.path = path
+        self.data = data
+        self.root = root
+
+    def line_of(self, loc: tuple[str | int, ...]) -> int | None:
+        """1-based line of the value at ``loc`` (a pydantic error location), if found."""
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in loc:
+            if isinstance(node, yaml.MappingNode):
+                nxt = next((v for k, v in node.value if k.value == str(part)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                nxt = node.value[part] if 0 <= part < len(node.value) else None
+            else:
+                nxt = None
+            if nxt is None:
+                break
+            node = nxt
+            line = node.start_mark.line + 1
+        return line
+
+
+def read_text(path: Path, *, limit: int, what: str, encoding: str = "utf-8") -> str:
+    """Read a text file, refusing oversize, empty and wrongly encoded files with a clear error."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise PerfsimError(f"{what} not found", file=path, hint="check the path") from None
+    except OSError as exc:
+        raise PerfsimError(f"cannot read {what}: {exc.strerror}", file=path) from None
+    if path.is_dir():
+        raise PerfsimError(f"{what} is a folder, not a file", file=path, hint="name the file")
+    if size > limit:
+        raise PerfsimError(
+            f"{what} is {size / 2**20:.1f} MiB, above the {limit / 2**20:.0f} MiB limit",
+            file=path,
+            hint=f"a {what} is a short text; check that this is the right file",
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
+    except UnicodeDecodeError as exc:
+        raise PerfsimError(
+            f"{what} is not valid {encoding} (byte {exc.start} cannot be decoded)",
+            file=path,
+            hint="save the file as UTF-8 (in Excel: 'CSV UTF-8'), or pass --encoding gb18030",
+        ) from None
+    except LookupError:
+        raise PerfsimError(f"unknown text encoding '{encoding}'", hint="use utf-8 or gb18030") from None
+    if not text.strip():
+        raise PerfsimError(f"{what} is empty", file=path, hint=f"write the {what} or name another file")
+    return text
+
+
+def load_yaml(path: str | Path, *, what: str = "scheme file") -> YamlDocument:
+    """Load one YAML document strictly and safely.
+
+    Raises
+    ------
+    PerfsimError
+        For a missing, oversize, empty or non-UTF-8 file, a syntax error, a Python
+        object tag, a duplicate key, or a YAML 1.1 trap (``NO``, ``on``, ``1:30``, ``010``).
+    """
+    path = Path(path)
+    text = read_text(path, limit=MAX_YAML_BYTES, what=what)
+    loader = _StrictLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except PerfsimError as exc:
+        raise exc.with_file(path) from None
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        raise PerfsimError(
+            f"unsupported YAML tag: {exc.problem}",
+            file=path,
+            field=f"line {mark.line + 1}" if mark else None,
+            hint="scheme files hold plain data only; remove tags such as !!python/object",
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PerfsimError(
+            f"YAML syntax error: {problem}",
+            file=path,
+            field=f"line {mark.line + 1}, column {mark.column + 1}" if mark else None,
+            hint="check indentation and quoting around that line",
+        ) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        raise PerfsimError(f"{what} holds no data", file=path, hint=f"write the {what}")
+    return YamlDocument(path, data, root)
