@@ -1,0 +1,126 @@
+"""The ``perfsim`` command line: evaluate, explain, lint, schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .compile import compile_scheme
+from .data import load_units
+from .engine import evaluate
+from .errors import PerfsimError
+from .io import check_output_path, write_atomic, write_table
+from .lint import lint
+from .results import explain, results_frame
+from .scheme import Scheme, load_scheme
+
+EXIT_USER_ERROR = 2
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    out = check_output_path(args.output) if args.output else None
+    scheme = load_scheme(args.scheme)
+    compiled = compile_scheme(scheme)
+    data = load_units(args.data, compiled, encoding=args.encoding)
+    frame = results_frame(evaluate(compiled, data, detail=True))
+    if out is not None:
+        write_table(frame, out)
+        print(f"wrote {out} ({len(frame)} units)")
+    else:
+        cols = ["unit", "name", "class", "total", "grade", "grade_en", "rank"]
+        if not compiled.multi_class:
+            cols.remove("class")
+        print(frame[cols].to_string(index=False))
+    counts = frame["grade"].value_counts()
+    summary = ", ".join(f"{g.zh} {int(counts.get(g.zh, 0))}" for g in compiled.grades)
+    print(f"{scheme.name.zh} / {scheme.name.en}: {len(frame)} units — {summary}")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    scheme = load_scheme(args.scheme)
+    compiled = compile_scheme(scheme)
+    data = load_units(args.data, compiled, encoding=args.encoding)
+    data.unit_position(args.unit)  # a clear error for an unknown unit before evaluating
+    print(explain(evaluate(compiled, data, detail=True), args.unit))
+    return 0
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    scheme = load_scheme(args.scheme)
+    findings = lint(scheme)
+    for f in findings:
+        print(f"{args.scheme}: {f.field}: {f.level}: {f.message}")
+    print(f"{args.scheme}: no errors, {len(findings)} warning{'s' if len(findings) != 1 else ''}")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(Scheme.model_json_schema(), ensure_ascii=False, indent=2)
+    if args.output:
+        out = check_output_path(args.output, (".json",))
+        write_atomic(out, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+        print(f"wrote {out}")
+    else:
+        print(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="perfsim",
+        description="Simulate performance-evaluation schemes (预算绩效, 政府绩效考核, 绩效工资).",
+    )
+    parser.add_argument("--version", action="version", version=f"perfsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def data_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("scheme", type=Path, help="scheme file (YAML)")
+        p.add_argument("data", type=Path, help="unit data: .csv (UTF-8), .xlsx or .parquet; wide or long")
+        p.add_argument("--encoding", default="utf-8", help="text encoding of a CSV file (default utf-8; "
+                       "e.g. gb18030)")
+
+    p = sub.add_parser("evaluate", help="score, grade and rank every unit",
+                       description="Score, grade and rank every unit; print a table or write one.")
+    data_args(p)
+    p.add_argument("-o", "--output", type=Path, help="write the full results to .csv, .xlsx or .parquet")
+    p.set_defaults(run=_cmd_evaluate)
+
+    p = sub.add_parser("explain", help="trace how one unit's grade was reached",
+                       description="Trace one unit: indicator scores, sections, caps, vetoes, bands, quotas.")
+    data_args(p)
+    p.add_argument("unit", help="the unit id")
+    p.set_defaults(run=_cmd_explain)
+
+    p = sub.add_parser("lint", help="check a scheme file for errors and suspicious settings",
+                       description="Load a scheme strictly (errors exit 2) and list warnings.")
+    p.add_argument("scheme", type=Path, help="scheme file (YAML)")
+    p.set_defaults(run=_cmd_lint)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of scheme files (for editors)",
+                       description="Print the JSON Schema of scheme files, for editor completion and checks.")
+    p.add_argument("-o", "--output", type=Path, help="write it to a .json file instead")
+    p.set_defaults(run=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; user errors print a short message and return exit code 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except PerfsimError as exc:
+        print(f"perfsim: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("perfsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
