@@ -63,7 +63,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(Scheme.model_json_schema(), ensure_ascii=False, indent=2)
     if args.output:
         out = check_output_path(args.output, (".json",))
-        write_atomic(out, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+
+        def write(tmp: Path) -> None:
+            tmp.write_text(text + "\n", encoding="utf-8")
+
+        write_atomic(out, write)
         print(f"wrote {out}")
     else:
         print(text)
@@ -81,28 +85,39 @@ def build_parser() -> argparse.ArgumentParser:
     def data_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("scheme", type=Path, help="scheme file (YAML)")
         p.add_argument("data", type=Path, help="unit data: .csv (UTF-8), .xlsx or .parquet; wide or long")
-        p.add_argument("--encoding", default="utf-8", help="text encoding of a CSV file (default utf-8; "
-                       "e.g. gb18030)")
+        p.add_argument("--encoding", default="utf-8", help="text encoding of a CSV file (default utf-8; e.g. gb18030)")
 
-    p = sub.add_parser("evaluate", help="score, grade and rank every unit",
-                       description="Score, grade and rank every unit; print a table or write one.")
+    p = sub.add_parser(
+        "evaluate",
+        help="score, grade and rank every unit",
+        description="Score, grade and rank every unit; print a table or write one.",
+    )
     data_args(p)
     p.add_argument("-o", "--output", type=Path, help="write the full results to .csv, .xlsx or .parquet")
     p.set_defaults(run=_cmd_evaluate)
 
-    p = sub.add_parser("explain", help="trace how one unit's grade was reached",
-                       description="Trace one unit: indicator scores, sections, caps, vetoes, bands, quotas.")
+    p = sub.add_parser(
+        "explain",
+        help="trace how one unit's grade was reached",
+        description="Trace one unit: indicator scores, sections, caps, vetoes, bands, quotas.",
+    )
     data_args(p)
     p.add_argument("unit", help="the unit id")
     p.set_defaults(run=_cmd_explain)
 
-    p = sub.add_parser("lint", help="check a scheme file for errors and suspicious settings",
-                       description="Load a scheme strictly (errors exit 2) and list warnings.")
+    p = sub.add_parser(
+        "lint",
+        help="check a scheme file for errors and suspicious settings",
+        description="Load a scheme strictly (errors exit 2) and list warnings.",
+    )
     p.add_argument("scheme", type=Path, help="scheme file (YAML)")
     p.set_defaults(run=_cmd_lint)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of scheme files (for editors)",
-                       description="Print the JSON Schema of scheme files, for editor completion and checks.")
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of scheme files (for editors)",
+        description="Print the JSON Schema of scheme files, for editor completion and checks.",
+    )
     p.add_argument("-o", "--output", type=Path, help="write it to a .json file instead")
     p.set_defaults(run=_cmd_schema)
     return parser

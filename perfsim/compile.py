@@ -69,25 +69,33 @@ class ParameterSpace:
         draws = 1
         for name, raw in (overrides or {}).items():
             if name not in self.params:
-                raise ParameterError(f"unknown parameter '{name}'", field=name,
-                                     hint=_near(name, list(self.params)))
+                raise ParameterError(f"unknown parameter '{name}'", field=name, hint=_near(name, list(self.params)))
             arr = np.asarray(raw, dtype=np.float64)
             if arr.ndim > 1:
-                raise ParameterError(f"parameter '{name}' must be a number or a 1-D array of draws",
-                                     field=name, hint="pass one value per draw")
+                raise ParameterError(
+                    f"parameter '{name}' must be a number or a 1-D array of draws",
+                    field=name,
+                    hint="pass one value per draw",
+                )
             arr = arr.reshape(-1)
             if arr.size == 0 or not np.all(np.isfinite(arr)):
-                raise ParameterError(f"parameter '{name}' has empty, NaN or infinite values", field=name,
-                                     hint="give finite numbers")
+                raise ParameterError(
+                    f"parameter '{name}' has empty, NaN or infinite values", field=name, hint="give finite numbers"
+                )
             p = self.params[name]
             if arr.min() < p.lower - 1e-12 or arr.max() > p.upper + 1e-12:
                 raise ParameterError(
-                    f"parameter '{name}' must lie in [{p.lower:g}, {p.upper:g}]; got "
-                    f"{arr.min():g} to {arr.max():g}", field=name, hint="narrow the range")
+                    f"parameter '{name}' must lie in [{p.lower:g}, {p.upper:g}]; got {arr.min():g} to {arr.max():g}",
+                    field=name,
+                    hint="narrow the range",
+                )
             if arr.size > 1:
                 if draws not in (1, arr.size):
-                    raise ParameterError(f"parameter '{name}' has {arr.size} draws but another has {draws}",
-                                         field=name, hint="give every varied parameter the same number of draws")
+                    raise ParameterError(
+                        f"parameter '{name}' has {arr.size} draws but another has {draws}",
+                        field=name,
+                        hint="give every varied parameter the same number of draws",
+                    )
                 draws = arr.size
             values[name] = arr
         return ParameterDraws(self, values, draws)
@@ -197,8 +205,8 @@ def points_param(scheme: s.Scheme, class_id: str, node_id: str) -> str:
 
 def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Parameter]) -> CompiledClass:
     pts = s.effective_points(scheme)
-    ids, labels, parent, depth, nominal, pparams, inds = ["(total)"], [scheme.name], [-1], [0], \
-        [scheme.total], [""], [None]
+    ids, labels, parent, depth, nominal, pparams = ["(total)"], [scheme.name], [-1], [0], [scheme.total], [""]
+    inds: list[s.Indicator | None] = [None]
     children: list[list[int]] = [[]]
 
     def add(node: s.Indicator, parent_index: int, level: int, inherited: tuple[dict[str, float] | None, str]) -> None:
@@ -222,10 +230,18 @@ def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Param
         add(top, 0, 1, (None, "exact"))
 
     cc = CompiledClass(
-        id=unit_class.id, label=unit_class.name, ids=ids, labels=labels,
-        parent=np.array(parent), children=children, depth=np.array(depth),
-        nominal_points=np.array(nominal, dtype=np.float64), points_params=pparams, indicators=inds,
-        columns=[], scorers={},
+        id=unit_class.id,
+        label=unit_class.name,
+        ids=ids,
+        labels=labels,
+        parent=np.array(parent),
+        children=children,
+        depth=np.array(depth),
+        nominal_points=np.array(nominal, dtype=np.float64),
+        points_params=pparams,
+        indicators=inds,
+        columns=[],
+        scorers={},
     )
     # score columns, with period shares inherited from the nearest ancestor that states them
     for n in cc.leaves:
@@ -243,7 +259,7 @@ def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Param
         cc.scorers[n] = make_scorer(node, float(cc.nominal_points[n]))
         names = input_names(node.method.method)
 
-        def cols(prefix: str) -> dict[str, str]:
+        def cols(prefix: str, names: tuple[str, ...] = names) -> dict[str, str]:
             return {inp: prefix if inp == "value" else f"{prefix}.{inp}" for inp in names}
 
         if shares is None:
@@ -251,8 +267,11 @@ def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Param
             continue
         for period, share in shares.items():
             owner = ids[a]
-            pname = (f"share:{unit_class.id}/{owner}@{period}" if scheme.unit_classes is not None
-                     else f"share:{owner}@{period}")
+            pname = (
+                f"share:{unit_class.id}/{owner}@{period}"
+                if scheme.unit_classes is not None
+                else f"share:{owner}@{period}"
+            )
             if pname not in {p.name for p in params}:
                 params.append(Parameter(pname, "share", share, 0.0, 100.0, f"{owner} {period}"))
             cc.columns.append(ScoreColumn(n, period, pname, rule == "literal", cols(f"{node.id}@{period}")))
@@ -288,11 +307,20 @@ def compile_scheme(scheme: s.Scheme) -> CompiledScheme:
     basis_max = 100.0 if g.basis == "percent" else float(scheme.clamp_max or np.inf)
     for band in g.bands or []:
         if band.min is not None:
-            params.append(Parameter(f"cutoff:{band.grade.zh}", "cutoff", band.min, 0.0, basis_max,
-                                    f"{band.grade.zh} {band.grade.en} lower bound"))
+            params.append(
+                Parameter(
+                    f"cutoff:{band.grade.zh}",
+                    "cutoff",
+                    band.min,
+                    0.0,
+                    basis_max,
+                    f"{band.grade.zh} {band.grade.en} lower bound",
+                )
+            )
     for quota in g.quotas:
-        params.append(Parameter(f"quota:{quota.grade}", "quota", quota.max_share, 0.0, 1.0,
-                                f"{quota.grade} maximum share"))
+        params.append(
+            Parameter(f"quota:{quota.grade}", "quota", quota.max_share, 0.0, 1.0, f"{quota.grade} maximum share")
+        )
     items = scheme.adjustments.items if scheme.adjustments else []
     for item in items:
         if item.cap is not None:
@@ -314,6 +342,11 @@ def compile_scheme(scheme: s.Scheme) -> CompiledScheme:
     for attr in scheme.attributes:
         columns[attr.id] = "attribute"
     return CompiledScheme(
-        scheme=scheme, classes=classes, parameters=ParameterSpace(params), grades=g.grades,
-        adjustment_items=list(items), vetoes=list(scheme.vetoes), data_columns=columns,
+        scheme=scheme,
+        classes=classes,
+        parameters=ParameterSpace(params),
+        grades=g.grades,
+        adjustment_items=list(items),
+        vetoes=list(scheme.vetoes),
+        data_columns=columns,
     )

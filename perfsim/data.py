@@ -74,8 +74,9 @@ class UnitData:
         try:
             return self.units.index(unit)
         except ValueError:
-            raise DataError(f"no unit '{unit}' in the data", file=self.source,
-                            hint=_near_hint(unit, self.units)) from None
+            raise DataError(
+                f"no unit '{unit}' in the data", file=self.source, hint=_near_hint(unit, self.units)
+            ) from None
 
 
 def _near_hint(word: str, choices: list[str]) -> str:
@@ -86,8 +87,9 @@ def _near_hint(word: str, choices: list[str]) -> str:
 class _Frame:
     """A table of strings plus how to name its rows in messages."""
 
-    def __init__(self, frame: pd.DataFrame, source: str, line_offset: int | None,
-                 row_units: list[str] | None = None) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, source: str, line_offset: int | None, row_units: list[str] | None = None
+    ) -> None:
         self.frame = frame
         self.source = source
         self.line_offset = line_offset  # file line of data row 0, or None for DataFrame labels
@@ -115,19 +117,29 @@ def _read(source: str | Path | pd.DataFrame, encoding: str) -> _Frame:
     if suffix in (".csv", ".txt", ".tsv"):
         text = read_text(path, limit=MAX_DATA_BYTES, what="data file", encoding=encoding)
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                sep="\t" if suffix == ".tsv" else ",", skipinitialspace=True)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                sep="\t" if suffix == ".tsv" else ",",
+                skipinitialspace=True,
+            )
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise DataError(f"cannot parse CSV: {str(exc).strip()}", file=path,
-                            hint="check separators and quotes; each row needs the header's number of "
-                                 "fields") from None
+            raise DataError(
+                f"cannot parse CSV: {str(exc).strip()}",
+                file=path,
+                hint="check separators and quotes; each row needs the header's number of fields",
+            ) from None
     elif suffix in (".xlsx", ".xlsm"):
         _check_binary(path)
         try:
             frame = pd.read_excel(path, dtype=object, engine="openpyxl")
         except Exception as exc:  # openpyxl raises many types for a corrupt workbook
-            raise DataError(f"cannot read Excel workbook: {exc}", file=path,
-                            hint="open and re-save it in Excel, or export it as CSV UTF-8") from None
+            raise DataError(
+                f"cannot read Excel workbook: {exc}",
+                file=path,
+                hint="open and re-save it in Excel, or export it as CSV UTF-8",
+            ) from None
     elif suffix == ".parquet":
         _check_binary(path)
         try:
@@ -135,8 +147,9 @@ def _read(source: str | Path | pd.DataFrame, encoding: str) -> _Frame:
         except Exception as exc:  # pyarrow raises many types for a corrupt file
             raise DataError(f"cannot read Parquet file: {exc}", file=path, hint="re-export the file") from None
     else:
-        raise DataError(f"unsupported data file type '{suffix or '(none)'}'", file=path,
-                        hint="use .csv (UTF-8), .xlsx or .parquet")
+        raise DataError(
+            f"unsupported data file type '{suffix or '(none)'}'", file=path, hint="use .csv (UTF-8), .xlsx or .parquet"
+        )
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise DataError("data file has no rows", file=path, hint="add one row per unit below the header")
@@ -151,8 +164,7 @@ def _check_binary(path: Path) -> None:
     if size == 0:
         raise DataError("data file is empty", file=path, hint="name another file")
     if size > MAX_DATA_BYTES:
-        raise DataError(f"data file is {size / 2**20:.0f} MiB, above the limit", file=path,
-                        hint="split the data")
+        raise DataError(f"data file is {size / 2**20:.0f} MiB, above the limit", file=path, hint="split the data")
 
 
 def _cell_text(value: object) -> str:
@@ -165,18 +177,27 @@ def _long_to_wide(table: _Frame) -> _Frame:
     frame = table.frame
     extra = [c for c in frame.columns if c not in (*LONG_KEYS, "period", "name", "class")]
     if extra:
-        raise table.error(f"unknown column '{extra[0]}' in long data", None, extra[0],
-                          "long data have columns unit, indicator, period (optional), value, name, class")
+        raise table.error(
+            f"unknown column '{extra[0]}' in long data",
+            None,
+            extra[0],
+            "long data have columns unit, indicator, period (optional), value, name, class",
+        )
     period = frame["period"].map(_cell_text) if "period" in frame.columns else pd.Series("", index=frame.index)
     key = frame["indicator"].map(_cell_text) + period.map(lambda p: f"@{p}" if p else "")
     unit = frame["unit"].map(_cell_text)
     dup = pd.DataFrame({"unit": unit, "key": key}).duplicated(keep="first")
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])
-        raise table.error(f"unit '{unit.iloc[row]}' has a second value for '{key.iloc[row]}'", row, "value",
-                          "give each unit, indicator and period one row")
+        raise table.error(
+            f"unit '{unit.iloc[row]}' has a second value for '{key.iloc[row]}'",
+            row,
+            "value",
+            "give each unit, indicator and period one row",
+        )
     wide = pd.DataFrame({"unit": unit, "key": key, "value": frame["value"]}).pivot(
-        index="unit", columns="key", values="value")
+        index="unit", columns="key", values="value"
+    )
     order = list(dict.fromkeys(unit))
     wide = wide.reindex(order)
     for col in ("name", "class"):
@@ -185,8 +206,9 @@ def _long_to_wide(table: _Frame) -> _Frame:
             clash = per_unit["unit"].duplicated()
             if clash.any():
                 bad = per_unit["unit"][clash].iloc[0]
-                raise table.error(f"unit '{bad}' has different values of '{col}'", None, col,
-                                  f"give each unit one {col}")
+                raise table.error(
+                    f"unit '{bad}' has different values of '{col}'", None, col, f"give each unit one {col}"
+                )
             wide.insert(0, col, per_unit.set_index("unit")[col].reindex(order).to_numpy())
     wide.insert(0, "unit", order)
     wide.columns = [str(c) for c in wide.columns]
@@ -233,11 +255,12 @@ def load_units(
         raise table.error(f"column '{dup}' appears twice", None, dup, "keep one column per name")
     scheme = compiled.scheme
     known = set(compiled.data_columns) | set(UNIT_KEYS)
-    for col in frame.columns:
-        if col not in known:
-            hint = _near_hint(col, sorted(known))
-            raise table.error(f"unknown column '{col}': the scheme has no such indicator, item or "
-                              "attribute", None, col, hint)
+    for column in frame.columns:
+        if column not in known:
+            hint = _near_hint(column, sorted(known))
+            raise table.error(
+                f"unknown column '{column}': the scheme has no such indicator, item or attribute", None, column, hint
+            )
     units = [_cell_text(v) for v in frame["unit"]]
     for row, unit in enumerate(units):
         if not unit:
@@ -245,16 +268,24 @@ def load_units(
     seen: dict[str, int] = {}
     for row, unit in enumerate(units):
         if unit in seen:
-            raise table.error(f"duplicate unit id '{unit}' (first on {table.where(seen[unit], 'unit')})",
-                              row, "unit", "give each unit one row")
+            raise table.error(
+                f"duplicate unit id '{unit}' (first on {table.where(seen[unit], 'unit')})",
+                row,
+                "unit",
+                "give each unit one row",
+            )
         seen[unit] = row
     n = len(units)
     names = [_cell_text(v) or u for v, u in zip(frame["name"], units)] if "name" in frame.columns else units
     class_ids = [c.id for c in compiled.classes]
     if compiled.multi_class:
         if "class" not in frame.columns:
-            raise table.error("no 'class' column", None, "class",
-                              f"this scheme has unit classes ({', '.join(class_ids)}); add a class column")
+            raise table.error(
+                "no 'class' column",
+                None,
+                "class",
+                f"this scheme has unit classes ({', '.join(class_ids)}); add a class column",
+            )
         by_label = {c.label.zh: i for i, c in enumerate(compiled.classes)}
         class_index = np.empty(n, dtype=np.int64)
         for row, value in enumerate(frame["class"]):
@@ -264,8 +295,12 @@ def load_units(
             elif text in by_label:
                 class_index[row] = by_label[text]
             else:
-                raise table.error(f"unknown class '{text}'", row, "class",
-                                  f"use one of {', '.join(class_ids)} ({_near_hint(text, class_ids)})")
+                raise table.error(
+                    f"unknown class '{text}'",
+                    row,
+                    "class",
+                    f"use one of {', '.join(class_ids)} ({_near_hint(text, class_ids)})",
+                )
     else:
         class_index = np.zeros(n, dtype=np.int64)
 
@@ -285,25 +320,34 @@ def load_units(
                         continue
                     hint = f"add a column '{name}'" + (f" (for class '{cc.id}')" if compiled.multi_class else "")
                     raise table.error(f"missing column '{name}' ({leaf.name.zh} {leaf.name.en})", None, name, hint)
-                allow_na = na_allowed is not None and inp == "value" and (
-                    na_allowed.indicators == "all" or leaf.id in na_allowed.indicators)
+                allow_na = (
+                    na_allowed is not None
+                    and inp == "value"
+                    and (na_allowed.indicators == "all" or leaf.id in na_allowed.indicators)
+                )
                 parsed, miss, na = _parse_indicator_column(
-                    table, name, members, method, leaf, allow_na, scheme.missing_values)
+                    table, name, members, method, leaf, allow_na, scheme.missing_values
+                )
                 values.setdefault(name, np.zeros(n))[members] = parsed[members]
                 missing.setdefault(name, np.zeros(n, dtype=bool))[members] = miss[members]
                 not_applicable.setdefault(name, np.zeros(n, dtype=bool))[members] = na[members]
     # cells of indicators that another class owns must be empty
     for name in values:
-        owners = [ci for ci, cc in enumerate(compiled.classes)
-                  if any(name in col.data_columns.values() for col in cc.columns)]
+        owners = [
+            ci for ci, cc in enumerate(compiled.classes) if any(name in col.data_columns.values() for col in cc.columns)
+        ]
         stray = ~np.isin(class_index, owners)
         if stray.any():
             texts = frame[name].map(_cell_text).to_numpy()
             bad = np.flatnonzero(stray & (texts != ""))
             if bad.size:
                 row = int(bad[0])
-                raise table.error(f"unit '{units[row]}' is of class '{class_ids[class_index[row]]}', which has "
-                                  f"no indicator '{name}'", row, name, "leave the cell empty or fix the class")
+                raise table.error(
+                    f"unit '{units[row]}' is of class '{class_ids[class_index[row]]}', which has no indicator '{name}'",
+                    row,
+                    name,
+                    "leave the cell empty or fix the class",
+                )
 
     items = compiled.adjustment_items
     adjustments = np.zeros((n, len(items)))
@@ -318,16 +362,24 @@ def load_units(
     for attr in scheme.attributes:
         if attr.id not in frame.columns:
             if scheme.grading.group_by == attr.id:
-                raise table.error(f"missing column '{attr.id}'", None, attr.id,
-                                  "grading groups units by it; add the column")
+                raise table.error(
+                    f"missing column '{attr.id}'", None, attr.id, "grading groups units by it; add the column"
+                )
             continue
         if attr.kind == "number":
             attributes[attr.id] = _parse_amounts(table, attr.id, "attribute", allow_negative=True)
         else:
             attributes[attr.id] = frame[attr.id].map(_cell_text).to_numpy(dtype=object)
     return UnitData(
-        source=table.source, units=units, names=names, class_index=class_index, values=values,
-        missing=missing, not_applicable=not_applicable, adjustments=adjustments, vetoes=vetoes,
+        source=table.source,
+        units=units,
+        names=names,
+        class_index=class_index,
+        values=values,
+        missing=missing,
+        not_applicable=not_applicable,
+        adjustments=adjustments,
+        vetoes=vetoes,
         attributes=attributes,
     )
 
@@ -345,8 +397,13 @@ def _first(mask: NDArray[np.bool_]) -> int:
 
 
 def _parse_indicator_column(
-    table: _Frame, column: str, members: NDArray[np.bool_], method: str, leaf: object,
-    allow_na: bool, missing_policy: str,
+    table: _Frame,
+    column: str,
+    members: NDArray[np.bool_],
+    method: str,
+    leaf: object,
+    allow_na: bool,
+    missing_policy: str,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]:
     from . import scheme as s
 
@@ -354,13 +411,20 @@ def _parse_indicator_column(
     texts = table.frame[column].map(_cell_text).to_numpy(dtype=object)
     na = np.isin(texts, list(NOT_APPLICABLE_TOKENS)) & members
     if na.any() and not allow_na:
-        raise table.error(f"'{texts[_first(na)]}' (not applicable) is not allowed for this indicator",
-                          _first(na), column,
-                          "give a value, or list the indicator under not_applicable in the scheme")
+        raise table.error(
+            f"'{texts[_first(na)]}' (not applicable) is not allowed for this indicator",
+            _first(na),
+            column,
+            "give a value, or list the indicator under not_applicable in the scheme",
+        )
     blank = (texts == "") & members
     if blank.any() and missing_policy == "error":
-        raise table.error("missing value", _first(blank), column,
-                          "fill the cell, mark it 不适用 where the scheme allows, or set missing_values: zero")
+        raise table.error(
+            "missing value",
+            _first(blank),
+            column,
+            "fill the cell, mark it 不适用 where the scheme allows, or set missing_values: zero",
+        )
     usable = members & ~blank & ~na
     values = np.zeros(len(texts))
     if method in LABEL_METHODS:
@@ -370,8 +434,7 @@ def _parse_indicator_column(
         bad = usable & ~np.isin(texts, labels)
         if bad.any():
             row = _first(bad)
-            raise table.error(f"unknown label '{texts[row]}'", row, column,
-                              f"use one of {', '.join(labels)}")
+            raise table.error(f"unknown label '{texts[row]}'", row, column, f"use one of {', '.join(labels)}")
         values[usable] = [codes[t] for t in texts[usable]]
         return values, blank, na
     numbers = pd.to_numeric(pd.Series(np.where(usable, texts, "0")), errors="coerce").to_numpy(np.float64)
@@ -385,13 +448,18 @@ def _parse_indicator_column(
         raise table.error(f"'{texts[row]}' is not a finite number", row, column, "write a plain number")
     if method in NONNEGATIVE and (usable & (numbers < 0)).any():
         row = _first(usable & (numbers < 0))
-        raise table.error(f"negative value {numbers[row]:g} is impossible here ({method})", row, column,
-                          "counts, amounts and marks are zero or more")
+        raise table.error(
+            f"negative value {numbers[row]:g} is impossible here ({method})",
+            row,
+            column,
+            "counts, amounts and marks are zero or more",
+        )
     m = leaf.method
     if isinstance(m, s.DirectScore) and (usable & (numbers > m.scale)).any():
         row = _first(usable & (numbers > m.scale))
-        raise table.error(f"score {numbers[row]:g} is above the scale of {m.scale:g}", row, column,
-                          f"marks run from 0 to {m.scale:g}")
+        raise table.error(
+            f"score {numbers[row]:g} is above the scale of {m.scale:g}", row, column, f"marks run from 0 to {m.scale:g}"
+        )
     if isinstance(m, s.Rubric5pt):
         if column.endswith(".count"):
             bad = usable & (numbers != np.floor(numbers))
@@ -414,9 +482,12 @@ def _parse_amounts(table: _Frame, column: str, what: str, *, allow_negative: boo
         raise table.error(f"'{texts[row]}' is not a number", row, column, "write a plain number")
     if not allow_negative and (numbers < 0).any():
         row = _first(numbers < 0)
-        raise table.error(f"negative {what} {numbers[row]:g}", row, column,
-                          "write bonus and deduction items as positive amounts; the scheme says which "
-                          "is which")
+        raise table.error(
+            f"negative {what} {numbers[row]:g}",
+            row,
+            column,
+            "write bonus and deduction items as positive amounts; the scheme says which is which",
+        )
     return np.where(blank, 0.0, numbers)
 
 
@@ -434,7 +505,8 @@ def _parse_flags(table: _Frame, column: str) -> NDArray[np.bool_]:
             except ValueError:
                 count = float("nan")
             if not np.isfinite(count) or count < 0:
-                raise table.error(f"'{text}' is not a veto flag", row, column,
-                                  "write 1 (triggered) or 0, or a count of events")
+                raise table.error(
+                    f"'{text}' is not a veto flag", row, column, "write 1 (triggered) or 0, or a count of events"
+                )
             out[row] = count > 0
     return out

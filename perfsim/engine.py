@@ -91,8 +91,9 @@ class Evaluation:
         if self.ranking is None:
             return None
         method = self.compiled.scheme.grading.ranking.ties
-        return {"competition": self.ranking.competition, "dense": self.ranking.dense,
-                "ordinal": self.ranking.ordinal}[method]
+        return {"competition": self.ranking.competition, "dense": self.ranking.dense, "ordinal": self.ranking.ordinal}[
+            method
+        ]
 
     def grade_labels(self, draw: int = 0, lang: str = "zh") -> list[str]:
         grades = self.compiled.grades
@@ -104,13 +105,19 @@ def _as_units(values: ArrayLike, n_units: int, what: str) -> Array:
     if arr.shape[-1] != n_units or arr.ndim > 2:
         from .errors import ParameterError
 
-        raise ParameterError(f"values for '{what}' must have shape (units,) or (draws, units)", field=what,
-                             hint=f"there are {n_units} units")
+        raise ParameterError(
+            f"values for '{what}' must have shape (units,) or (draws, units)",
+            field=what,
+            hint=f"there are {n_units} units",
+        )
     return arr
 
 
 def _leaf_fractions(
-    cc: CompiledClass, data: UnitData, units: NDArray[np.int64], values: Mapping[str, Array],
+    cc: CompiledClass,
+    data: UnitData,
+    units: NDArray[np.int64],
+    values: Mapping[str, Array],
 ) -> tuple[list[Array], list[NDArray[np.bool_]]]:
     """Fraction of points earned per score column (step 1), and applicability masks."""
     fractions, applicable = [], []
@@ -133,8 +140,13 @@ def _leaf_fractions(
 
 
 def _evaluate_class(
-    compiled: CompiledScheme, cc: CompiledClass, data: UnitData, units: NDArray[np.int64],
-    draws: ParameterDraws, values: Mapping[str, Array], boundaries: set[int],
+    compiled: CompiledScheme,
+    cc: CompiledClass,
+    data: UnitData,
+    units: NDArray[np.int64],
+    draws: ParameterDraws,
+    values: Mapping[str, Array],
+    boundaries: set[int],
 ) -> tuple[Array, ClassDetail]:
     """Steps 1-2 for the units of one class: returns (S or 1) × units weighted sums."""
     scheme = compiled.scheme
@@ -151,7 +163,7 @@ def _evaluate_class(
     by_leaf: dict[int, list[int]] = {}
     for k, col in enumerate(cc.columns):
         by_leaf.setdefault(col.leaf, []).append(k)
-    for leaf, ks in by_leaf.items():
+    for ks in by_leaf.values():
         if cc.columns[ks[0]].share_param is None:
             continue
         idx = [share_names.index(cc.columns[k].share_param) for k in ks]  # type: ignore[arg-type]
@@ -194,14 +206,16 @@ def _evaluate_class(
                 out = out * ratio[:, a]
             return out
 
-        coef = np.stack([points[:, cc.columns[k].leaf] * path_ratio(cc.columns[k].leaf) for k in cols], axis=1) \
-            if cols else np.zeros((points.shape[0], 0))
+        coef = (
+            np.stack([points[:, cc.columns[k].leaf] * path_ratio(cc.columns[k].leaf) for k in cols], axis=1)
+            if cols
+            else np.zeros((points.shape[0], 0))
+        )
         col_coef = coef * col_share[:, cols]
         if stacked.ndim == 2:
             raw = col_coef @ stacked[:, cols].T
         else:
-            raw = np.einsum("suk,sk->su", stacked[:, :, cols], np.broadcast_to(col_coef, (stacked.shape[0],
-                                                                                          len(cols))))
+            raw = np.einsum("suk,sk->su", stacked[:, :, cols], np.broadcast_to(col_coef, (stacked.shape[0], len(cols))))
         kid_coef = {d: points[:, d] * path_ratio(d) for d in kids}
         for d in kids:
             raw = raw + kid_coef[d][:, None] * g[d]
@@ -223,14 +237,21 @@ def _evaluate_class(
         if not cc.children[b] and scheme.rounding.indicator is not None:
             leaf_points = points[:, b : b + 1]
             with np.errstate(invalid="ignore", divide="ignore"):
-                frac = np.where(leaf_points > 0,
-                                round_half_up(leaf_points * frac, scheme.rounding.indicator) / leaf_points, 0.0)
+                frac = np.where(
+                    leaf_points > 0, round_half_up(leaf_points * frac, scheme.rounding.indicator) / leaf_points, 0.0
+                )
         if b in cc.section_vetoes:
             frac = np.where(unit_vetoes[:, cc.section_vetoes[b]].any(axis=1), 0.0, frac)
         g[b] = frac
         scores[b] = points[:, b : b + 1] * frac
-    detail = ClassDetail(units=units, scores=scores, fractions=g, before_conversion=before_conversion,
-                         applicable=app_node, columns=fractions)
+    detail = ClassDetail(
+        units=units,
+        scores=scores,
+        fractions=g,
+        before_conversion=before_conversion,
+        applicable=app_node,
+        columns=fractions,
+    )
     return scores[0], detail
 
 
@@ -312,8 +333,11 @@ def evaluate(
         if name not in data.values:
             from .errors import ParameterError
 
-            raise ParameterError(f"'{name}' is not an indicator data column of this scheme", field=name,
-                                 hint="name a column such as those in the data file")
+            raise ParameterError(
+                f"'{name}' is not an indicator data column of this scheme",
+                field=name,
+                hint="name a column such as those in the data file",
+            )
     weighted = np.zeros((1, n_units))
     details: list[ClassDetail | None] = []
     for ci, cc in enumerate(compiled.classes):
@@ -321,8 +345,9 @@ def evaluate(
         if units.size == 0:
             details.append(None)
             continue
-        part, class_detail = _evaluate_class(compiled, cc, data, units, draws, replaced,
-                                             _boundaries(compiled, cc, detail))
+        part, class_detail = _evaluate_class(
+            compiled, cc, data, units, draws, replaced, _boundaries(compiled, cc, detail)
+        )
         if part.shape[0] != weighted.shape[0]:
             weighted = np.broadcast_to(weighted, (part.shape[0], n_units)).copy()
         weighted[:, units] = part
@@ -351,8 +376,9 @@ def evaluate(
     groups, group_names = _group_index(compiled, data)
     group_sizes = np.bincount(groups, minlength=len(group_names))
     lowest = len(compiled.grades) - 1
-    grade_veto_mask = data.vetoes[:, [v for v, veto in enumerate(compiled.vetoes)
-                                      if veto.scope == "grade_lowest"]].any(axis=1)
+    grade_veto_mask = data.vetoes[:, [v for v, veto in enumerate(compiled.vetoes) if veto.scope == "grade_lowest"]].any(
+        axis=1
+    )
     needs_rank = bool(g.quotas) or g.rank_tiers is not None
     rank_keys = [total]
     for key in g.ranking.break_by:
@@ -378,8 +404,7 @@ def evaluate(
         grade[:, grade_veto_mask] = lowest
     quota_dropped = np.zeros(grade.shape, dtype=bool)
     # vetoed units rank below everyone else when competing for places
-    compete_keys = [np.where(grade_veto_mask, -np.inf, k) if g.veto_timing == "before_quota" else k
-                    for k in rank_keys]
+    compete_keys = [np.where(grade_veto_mask, -np.inf, k) if g.veto_timing == "before_quota" else k for k in rank_keys]
     if g.bands is not None:
         labels = [b.grade.zh for b in g.bands]
         for quota in sorted(g.quotas, key=lambda q: labels.index(q.grade)):
@@ -405,8 +430,20 @@ def evaluate(
     ranking = rank_within_groups(rank_keys, groups) if want_ranks else None
     shape = (n_draws, n_units)
     return Evaluation(
-        compiled=compiled, data=data, draws=draws, weighted=weighted, bonus=bonus, deduction=deduction,
-        total=np.broadcast_to(total, shape), band_grade=band_grade, grade=grade, quota_dropped=quota_dropped,
-        clamped=np.broadcast_to(clamped, shape), cutoffs=cutoffs, groups=groups, group_names=group_names,
-        ranking=ranking, details=details,
+        compiled=compiled,
+        data=data,
+        draws=draws,
+        weighted=weighted,
+        bonus=bonus,
+        deduction=deduction,
+        total=np.broadcast_to(total, shape),
+        band_grade=band_grade,
+        grade=grade,
+        quota_dropped=quota_dropped,
+        clamped=np.broadcast_to(clamped, shape),
+        cutoffs=cutoffs,
+        groups=groups,
+        group_names=group_names,
+        ranking=ranking,
+        details=details,
     )

@@ -90,8 +90,7 @@ def rank_within_groups(keys: list[Float2], groups: NDArray[np.int64]) -> Ranking
     block_start = np.maximum.accumulate(np.where(new_block, pos, 0), axis=1)
     block_end_mark = np.ones(shape, dtype=bool)
     block_end_mark[:, :-1] = new_block[:, 1:]
-    block_end = np.flip(np.minimum.accumulate(np.flip(np.where(block_end_mark, pos, n_units), axis=1), axis=1),
-                        axis=1)
+    block_end = np.flip(np.minimum.accumulate(np.flip(np.where(block_end_mark, pos, n_units), axis=1), axis=1), axis=1)
     blocks_so_far = np.cumsum(new_block, axis=1)
     dense = blocks_so_far - np.take_along_axis(blocks_so_far, group_start, axis=1) + 1
 
@@ -136,8 +135,9 @@ def limit_grade(
     masked = [np.where(holders, k, -np.inf) for k in keys]
     ranking = rank_within_groups(masked, groups)
     place = ranking.competition if ties == "include_all" else ranking.block_last
-    limit = np.take_along_axis(np.broadcast_to(allowed, (grade.shape[0], allowed.shape[1])),
-                               np.broadcast_to(groups, grade.shape), axis=1)
+    limit = np.take_along_axis(
+        np.broadcast_to(allowed, (grade.shape[0], allowed.shape[1])), np.broadcast_to(groups, grade.shape), axis=1
+    )
     dropped = holders & (place > limit)
     grade[dropped] += 1
     return dropped

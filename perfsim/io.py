@@ -18,8 +18,11 @@ def check_output_path(path: str | Path, formats: tuple[str, ...] = TABLE_FORMATS
     """Check an output path before any work is done: known format, existing folder."""
     out = Path(path)
     if out.suffix.lower() not in formats:
-        raise PerfsimError(f"unknown output format '{out.suffix or '(none)'}'", file=out,
-                           hint=f"end the file name with one of {', '.join(formats)}")
+        raise PerfsimError(
+            f"unknown output format '{out.suffix or '(none)'}'",
+            file=out,
+            hint=f"end the file name with one of {', '.join(formats)}",
+        )
     if not out.parent.exists():
         raise PerfsimError("the output folder does not exist", file=out, hint="create the folder first")
     if out.is_dir():

@@ -56,46 +56,77 @@ def lint(scheme: s.Scheme) -> list[Finding]:
         top = _max_total(scheme)
         top_basis = top * 100 / scheme.total if g.basis == "percent" else top
         for i, band in enumerate(g.bands):
-            if band.min is not None and (band.min > top_basis + 1e-9 or
-                                         (band.min == top_basis and not band.min_inclusive)):
-                out.append(Finding("warning", f"grading.bands[{i}].min",
-                                   f"grade '{band.grade.zh}' needs {band.min:g} but the highest reachable total "
-                                   f"is {top_basis:g}: no unit can reach it"))
+            if band.min is not None and (
+                band.min > top_basis + 1e-9 or (band.min == top_basis and not band.min_inclusive)
+            ):
+                out.append(
+                    Finding(
+                        "warning",
+                        f"grading.bands[{i}].min",
+                        f"grade '{band.grade.zh}' needs {band.min:g} but the highest reachable total "
+                        f"is {top_basis:g}: no unit can reach it",
+                    )
+                )
         step = s._reachable_step(scheme)
         for i in range(1, len(g.bands)):
             band, upper = g.bands[i], g.bands[i - 1]
             if band.max is None or upper.min is None:
                 continue
-            if s.band_gap_holds_total(band.max, band.max_inclusive, upper.min, upper.min_inclusive, None) and \
-                    not s.band_gap_holds_total(band.max, band.max_inclusive, upper.min, upper.min_inclusive, step):
-                out.append(Finding(
-                    "warning", f"grading.bands[{i}].max",
-                    f"the literal reading leaves a gap between {band.max:g} and {upper.min:g}; only the rounding "
-                    f"of totals to {scheme.rounding.total} decimals keeps totals out of it (e.g. 89.5 rounds to 90)",
-                ))
+            if s.band_gap_holds_total(
+                band.max, band.max_inclusive, upper.min, upper.min_inclusive, None
+            ) and not s.band_gap_holds_total(band.max, band.max_inclusive, upper.min, upper.min_inclusive, step):
+                out.append(
+                    Finding(
+                        "warning",
+                        f"grading.bands[{i}].max",
+                        f"the literal reading leaves a gap between {band.max:g} and {upper.min:g}; only the "
+                        f"rounding of totals to {scheme.rounding.total} decimals keeps totals out of it "
+                        "(e.g. 89.5 rounds to 90)",
+                    )
+                )
         for q_i, quota in enumerate(g.quotas):
             if quota.ties == "include_all":
-                out.append(Finding("warning", f"grading.quotas[{q_i}].ties",
-                                   f"ties at the cut-off all keep '{quota.grade}', so more than "
-                                   f"{quota.max_share:.0%} of a group can hold it"))
+                out.append(
+                    Finding(
+                        "warning",
+                        f"grading.quotas[{q_i}].ties",
+                        f"ties at the cut-off all keep '{quota.grade}', so more than "
+                        f"{quota.max_share:.0%} of a group can hold it",
+                    )
+                )
     for unit_class, node, loc, _ in scheme.nodes():
         if node.periods is not None and node.period_shares == "literal":
             total = sum(node.periods.values())
             if abs(total - 100) > 1e-9:
-                out.append(Finding("warning", s._format_loc((*loc, "periods")),
-                                   f"period shares are read literally and add up to {total:g}%: '{node.id}' "
-                                   f"can earn at most {total:g}% of its points (the text is ambiguous; "
-                                   "period_shares: normalise reads them as a ratio)"))
+                out.append(
+                    Finding(
+                        "warning",
+                        s._format_loc((*loc, "periods")),
+                        f"period shares are read literally and add up to {total:g}%: '{node.id}' "
+                        f"can earn at most {total:g}% of its points (the text is ambiguous; "
+                        "period_shares: normalise reads them as a ratio)",
+                    )
+                )
         table = node.convert
         if table is not None:
             values = [b.points[1] if isinstance(b.points, tuple) else b.points for b in table.bands]
             if any(a < b for a, b in zip(values, values[1:])):
-                out.append(Finding("warning", s._format_loc((*loc, "convert")),
-                                   "a better band credits fewer points than a worse one (non-monotone)"))
+                out.append(
+                    Finding(
+                        "warning",
+                        s._format_loc((*loc, "convert")),
+                        "a better band credits fewer points than a worse one (non-monotone)",
+                    )
+                )
         if isinstance(node.method, s.BandLookup):
             values = [b.points[1] if isinstance(b.points, tuple) else b.points for b in node.method.bands]
             if any(a < b for a, b in zip(values, values[1:])):
-                out.append(Finding("warning", s._format_loc((*loc, "method", "bands")),
-                                   "a higher band gives fewer points than a lower one (non-monotone)"))
+                out.append(
+                    Finding(
+                        "warning",
+                        s._format_loc((*loc, "method", "bands")),
+                        "a higher band gives fewer points than a lower one (non-monotone)",
+                    )
+                )
         del unit_class
     return out

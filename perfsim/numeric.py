@@ -12,7 +12,7 @@ as ``0.9 * 100 == 90.00000000000001`` never moves a unit across a band boundary.
 
 def snap(x: ArrayLike) -> NDArray[np.float64]:
     """Remove binary floating-point noise below ``10**-9``."""
-    return np.round(np.asarray(x, dtype=np.float64), SNAP_DECIMALS)
+    return np.asarray(np.round(np.asarray(x, dtype=np.float64), SNAP_DECIMALS), dtype=np.float64)
 
 
 def round_half_up(x: ArrayLike, decimals: int) -> NDArray[np.float64]:

@@ -34,8 +34,10 @@ def results_frame(evaluation: Evaluation, draw: int = 0) -> pd.DataFrame:
     """
     ev, data, compiled = evaluation, evaluation.data, evaluation.compiled
     if not 0 <= draw < ev.n_draws:
-        raise PerfsimError(f"draw {draw} does not exist; the evaluation has {ev.n_draws}",
-                           hint=f"use a draw from 0 to {ev.n_draws - 1}")
+        raise PerfsimError(
+            f"draw {draw} does not exist; the evaluation has {ev.n_draws}",
+            hint=f"use a draw from 0 to {ev.n_draws - 1}",
+        )
     n = len(data)
     out: dict[str, object] = {
         "unit": data.units,
@@ -60,20 +62,22 @@ def results_frame(evaluation: Evaluation, draw: int = 0) -> pd.DataFrame:
 
     grades = compiled.grades
     total = pick(ev.total)
-    out.update({
-        "weighted": pick(ev.weighted),
-        "bonus": pick(np.broadcast_to(ev.bonus, (ev.bonus.shape[0], n))),
-        "deduction": pick(np.broadcast_to(ev.deduction, (ev.deduction.shape[0], n))),
-        "total": total,
-        "percent": np.round(total * 100.0 / compiled.scheme.total, 9),
-        "grade": [grades[g].zh for g in pick(ev.grade)],
-        "grade_en": [grades[g].en for g in pick(ev.grade)],
-        "band_grade": [grades[g].zh for g in pick(ev.band_grade)],
-        "rank": pick(ev.rank) if ev.rank is not None else np.full(n, -1),
-        "vetoes": [";".join(v.id for j, v in enumerate(compiled.vetoes) if data.vetoes[u, j]) for u in range(n)],
-        "quota_dropped": pick(ev.quota_dropped),
-        "clamped": pick(ev.clamped),
-    })
+    out.update(
+        {
+            "weighted": pick(ev.weighted),
+            "bonus": pick(np.broadcast_to(ev.bonus, (ev.bonus.shape[0], n))),
+            "deduction": pick(np.broadcast_to(ev.deduction, (ev.deduction.shape[0], n))),
+            "total": total,
+            "percent": np.round(total * 100.0 / compiled.scheme.total, 9),
+            "grade": [grades[g].zh for g in pick(ev.grade)],
+            "grade_en": [grades[g].en for g in pick(ev.grade)],
+            "band_grade": [grades[g].zh for g in pick(ev.band_grade)],
+            "rank": pick(ev.rank) if ev.rank is not None else np.full(n, -1),
+            "vetoes": [";".join(v.id for j, v in enumerate(compiled.vetoes) if data.vetoes[u, j]) for u in range(n)],
+            "quota_dropped": pick(ev.quota_dropped),
+            "clamped": pick(ev.clamped),
+        }
+    )
     return pd.DataFrame(out)
 
 
@@ -138,10 +142,14 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
         period = f"@{col.period}" if col.period else ""
         frac = np.atleast_2d(detail.columns[k])
         earned = float(frac[min(draw, frac.shape[0] - 1), pos])
-        trace.add("1 indicators 指标得分", f"{ind.id}{period} {ind.name.zh} / {ind.name.en}: {shown} → "
-                  f"{_describe(ind.method, ind.direction)} → {_fmt(earned)} of full points{state}")
-    vetoed_leaves = {leaf: [ev.compiled.vetoes[v].id for v in vs if data.vetoes[u, v]]
-                     for leaf, vs in cc.leaf_vetoes.items()}
+        trace.add(
+            "1 indicators 指标得分",
+            f"{ind.id}{period} {ind.name.zh} / {ind.name.en}: {shown} → "
+            f"{_describe(ind.method, ind.direction)} → {_fmt(earned)} of full points{state}",
+        )
+    vetoed_leaves = {
+        leaf: [ev.compiled.vetoes[v].id for v in vs if data.vetoes[u, v]] for leaf, vs in cc.leaf_vetoes.items()
+    }
     for node in range(1, len(cc.ids)):
         ind = cc.indicators[node]
         assert ind is not None
@@ -193,8 +201,10 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0) -> Trace:
     def at(arr: np.ndarray) -> float:
         return float(np.asarray(arr)[min(draw, arr.shape[0] - 1), u])
 
-    trace.add("0 unit 单位", f"{unit} {data.names[u]} — class {cc.id} ({cc.label.zh} / {cc.label.en}); "
-              f"scheme {scheme.id} v{scheme.version}")
+    trace.add(
+        "0 unit 单位",
+        f"{unit} {data.names[u]} — class {cc.id} ({cc.label.zh} / {cc.label.en}); scheme {scheme.id} v{scheme.version}",
+    )
     _tree_lines(trace, ev, cc, ci, u, draw)
     weighted = at(ev.weighted)
     na = [name for name, mask in data.not_applicable.items() if mask[u]]
@@ -208,26 +218,42 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0) -> Trace:
             amount = given * (item.per_event or 1.0)
             cap = f", item cap {_fmt(item.cap)}" if item.cap is not None else ""
             per = f" × {_fmt(item.per_event)} per event" if item.per_event else ""
-            trace.add("3 adjustments 加减分", f"{item.id} {item.name.zh} ({item.kind}): {_fmt(given)}{per} = "
-                      f"{_fmt(amount)}{cap} → {_fmt(min(amount, item.cap) if item.cap is not None else amount)}")
+            trace.add(
+                "3 adjustments 加减分",
+                f"{item.id} {item.name.zh} ({item.kind}): {_fmt(given)}{per} = "
+                f"{_fmt(amount)}{cap} → {_fmt(min(amount, item.cap) if item.cap is not None else amount)}",
+            )
         adj = scheme.adjustments
-        trace.add("3 adjustments 加减分", f"bonus 加分 {_fmt(at(np.broadcast_to(ev.bonus, ev.total.shape)))}"
-                  f"{f' (total cap {_fmt(adj.bonus_cap)})' if adj.bonus_cap is not None else ''}; deduction 扣分 "
-                  f"{_fmt(at(np.broadcast_to(ev.deduction, ev.total.shape)))}"
-                  f"{f' (total cap {_fmt(adj.deduction_cap)})' if adj.deduction_cap is not None else ''}; "
-                  f"applied {adj.apply.replace('_', ' ')}")
+        trace.add(
+            "3 adjustments 加减分",
+            f"bonus 加分 {_fmt(at(np.broadcast_to(ev.bonus, ev.total.shape)))}"
+            f"{f' (total cap {_fmt(adj.bonus_cap)})' if adj.bonus_cap is not None else ''}; deduction 扣分 "
+            f"{_fmt(at(np.broadcast_to(ev.deduction, ev.total.shape)))}"
+            f"{f' (total cap {_fmt(adj.deduction_cap)})' if adj.deduction_cap is not None else ''}; "
+            f"applied {adj.apply.replace('_', ' ')}",
+        )
     lo, hi = scheme.clamp.min, scheme.clamp_max
     clamp_note = " — clamped" if bool(np.asarray(ev.clamped)[min(draw, ev.clamped.shape[0] - 1), u]) else ""
-    trace.add("4 clamp 限幅", f"range [{_fmt(lo) if lo is not None else '-∞'}, {_fmt(hi) if hi is not None else '∞'}]"
-              f"{clamp_note}")
+    trace.add(
+        "4 clamp 限幅",
+        f"range [{_fmt(lo) if lo is not None else '-∞'}, {_fmt(hi) if hi is not None else '∞'}]{clamp_note}",
+    )
     rounding = scheme.rounding.total
-    trace.add("5 round 取舍", f"total rounded half-up to {rounding} decimals" if rounding is not None
-              else "no rounding stated (binary noise below 1e-9 removed)")
+    trace.add(
+        "5 round 取舍",
+        f"total rounded half-up to {rounding} decimals"
+        if rounding is not None
+        else "no rounding stated (binary noise below 1e-9 removed)",
+    )
     total = at(ev.total)
     hits = [v for j, v in enumerate(compiled.vetoes) if data.vetoes[u, j]]
     for veto in hits:
-        effect = {"total": "total set to 0", "grade_lowest": f"grade forced to {compiled.grades[-1].zh}",
-                  "indicator": f"indicator {veto.target} zeroed", "section": f"section {veto.target} zeroed"}
+        effect = {
+            "total": "total set to 0",
+            "grade_lowest": f"grade forced to {compiled.grades[-1].zh}",
+            "indicator": f"indicator {veto.target} zeroed",
+            "section": f"section {veto.target} zeroed",
+        }
         trace.add("6 veto 一票否决", f"{veto.id} {veto.name.zh} / {veto.name.en}: {effect[veto.scope]}")
     pct = total * 100 / scheme.total
     trace.add("6 total 总分", f"total 总分 {_fmt(total)} = {_fmt(round(pct, 9))}% of {_fmt(scheme.total)}")
@@ -239,21 +265,35 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0) -> Trace:
         row = g.bands[band]
         unit_word = "%" if g.basis == "percent" else " points"
         scale = 100.0 / scheme.total if g.basis == "percent" else 1.0
-        lower = (f"{'≥' if row.min_inclusive else '>'} {_fmt(cut[band] * scale)}{unit_word}"
-                 if band < len(cut) else "below every cut-off")
-        upper = (f", {'<' if g.bands[band - 1].min_inclusive else '≤'} {_fmt(cut[band - 1] * scale)}{unit_word}"
-                 if band > 0 else "")
+        lower = (
+            f"{'≥' if row.min_inclusive else '>'} {_fmt(cut[band] * scale)}{unit_word}"
+            if band < len(cut)
+            else "below every cut-off"
+        )
+        upper = (
+            f", {'<' if g.bands[band - 1].min_inclusive else '≤'} {_fmt(cut[band - 1] * scale)}{unit_word}"
+            if band > 0
+            else ""
+        )
         trace.add("7 bands 等次", f"{row.grade.zh} {row.grade.en}: {lower}{upper}")
     for veto in hits:
         if veto.scope == "grade_lowest":
-            trace.add("8 veto 一票否决", f"grade forced to {compiled.grades[-1].zh} ({g.veto_timing.replace('_', ' ')})")
+            trace.add(
+                "8 veto 一票否决", f"grade forced to {compiled.grades[-1].zh} ({g.veto_timing.replace('_', ' ')})"
+            )
     if bool(ev.quota_dropped[draw, u]):
-        trace.add("9 quota 比例控制", f"dropped by a quota to {compiled.grades[final].zh} (group "
-                  f"{ev.group_names[ev.groups[u]]}, {int(np.sum(ev.groups == ev.groups[u]))} units)")
+        trace.add(
+            "9 quota 比例控制",
+            f"dropped by a quota to {compiled.grades[final].zh} (group "
+            f"{ev.group_names[ev.groups[u]]}, {int(np.sum(ev.groups == ev.groups[u]))} units)",
+        )
     elif g.quotas:
         trace.add("9 quota 比例控制", "within the quota")
     rank = ev.rank
-    rank_text = f"; rank {int(rank[draw, u])} in group {ev.group_names[ev.groups[u]]} ({g.ranking.ties})" \
-        if rank is not None else ""
+    rank_text = (
+        f"; rank {int(rank[draw, u])} in group {ev.group_names[ev.groups[u]]} ({g.ranking.ties})"
+        if rank is not None
+        else ""
+    )
     trace.add("10 result 结果", f"grade 等次 {compiled.grades[final].zh} / {compiled.grades[final].en}{rank_text}")
     return trace

@@ -13,7 +13,7 @@ import difflib
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -161,21 +161,19 @@ class Composite(Model):
 
 
 Method = Annotated[
-    Union[
-        DirectScore,
-        CompletionRatio,
-        QuantityDecrement,
-        VetoScoring,
-        BaseAddSubtract,
-        Cumulative,
-        DirectDeduction,
-        BandLookup,
-        CategoryLookup,
-        TierPoints,
-        Rubric5pt,
-        TimeLimit,
-        Composite,
-    ],
+    DirectScore
+    | CompletionRatio
+    | QuantityDecrement
+    | VetoScoring
+    | BaseAddSubtract
+    | Cumulative
+    | DirectDeduction
+    | BandLookup
+    | CategoryLookup
+    | TierPoints
+    | Rubric5pt
+    | TimeLimit
+    | Composite,
     Field(discriminator="method"),
 ]
 
@@ -224,8 +222,7 @@ class Indicator(Model):
             raise ValueError("a leaf indicator needs a scoring method (or children for composite)")
         if not is_leaf and self.method is not None and self.method.method != "composite":
             raise ValueError(
-                f"an indicator with children is scored from them; drop method '{self.method.method}' "
-                "or the children"
+                f"an indicator with children is scored from them; drop method '{self.method.method}' or the children"
             )
         if is_leaf and (self.scale is not None or self.convert is not None):
             raise ValueError("scale and convert apply to indicators with children")
@@ -490,7 +487,8 @@ def _check_sum(loc: Loc, what: str, nodes: list[Indicator], expected: float, uni
         got = sum(n.points or 0 for n in nodes)
         if not math.isclose(got, expected, abs_tol=TOLERANCE):
             raise _Problem(
-                loc, f"{what} points sum to {got:g}, not {expected:g} {unit}",
+                loc,
+                f"{what} points sum to {got:g}, not {expected:g} {unit}",
                 f"make the points add up to {expected:g}, or give the parent a 'scale'",
             )
 
@@ -499,41 +497,66 @@ def _check_tree(scheme: Scheme) -> None:
     periods = [p.id for p in scheme.periods]
     pts = effective_points(scheme)
     for c, unit_class in enumerate(scheme.classes):
-        _check_sum(scheme.class_loc(c), f"class '{unit_class.id}' top-level indicators",
-                   unit_class.indicators, scheme.total, "(the scheme total)")
+        _check_sum(
+            scheme.class_loc(c),
+            f"class '{unit_class.id}' top-level indicators",
+            unit_class.indicators,
+            scheme.total,
+            "(the scheme total)",
+        )
         seen: dict[str, Loc] = {}
         for top_i, top in enumerate(unit_class.indicators):
             for node, loc, depth in top.walk((*scheme.class_loc(c), top_i)):
                 if node.id in seen:
-                    raise _Problem((*loc, "id"), f"indicator id '{node.id}' is used twice in class "
-                                   f"'{unit_class.id}'", "give each indicator its own id")
+                    raise _Problem(
+                        (*loc, "id"),
+                        f"indicator id '{node.id}' is used twice in class '{unit_class.id}'",
+                        "give each indicator its own id",
+                    )
                 seen[node.id] = loc
                 if depth > MAX_DEPTH:
-                    raise _Problem(loc, f"indicator tree is deeper than {MAX_DEPTH} levels",
-                                   "merge levels; schemes use at most four")
+                    raise _Problem(
+                        loc,
+                        f"indicator tree is deeper than {MAX_DEPTH} levels",
+                        "merge levels; schemes use at most four",
+                    )
                 if node.children:
                     own = pts[(unit_class.id, node.id)]
                     expected = node.scale if node.scale is not None else own
-                    _check_sum((*loc, "children"), f"children of '{node.id}'", node.children,
-                               expected, "(its scale)" if node.scale is not None else "(its points)")
+                    _check_sum(
+                        (*loc, "children"),
+                        f"children of '{node.id}'",
+                        node.children,
+                        expected,
+                        "(its scale)" if node.scale is not None else "(its points)",
+                    )
                 if node.periods is not None:
                     for pid in node.periods:
                         if pid not in periods:
-                            raise _Problem((*loc, "periods", pid), f"unknown period '{pid}'",
-                                           f"declare it under periods ({_near(pid, periods)})")
+                            raise _Problem(
+                                (*loc, "periods", pid),
+                                f"unknown period '{pid}'",
+                                f"declare it under periods ({_near(pid, periods)})",
+                            )
                     share_sum = sum(node.periods.values())
                     if node.period_shares == "exact" and not math.isclose(share_sum, 100, abs_tol=1e-9):
                         raise _Problem(
-                            (*loc, "periods"), f"period shares sum to {share_sum:g}%, not 100%",
+                            (*loc, "periods"),
+                            f"period shares sum to {share_sum:g}%, not 100%",
                             "make them add up to 100, or state period_shares: normalise (scale them to "
                             "100%) or literal (use them as written)",
                         )
-                if node.method is not None and node.method.method not in METHODS_WITH_DIRECTION \
-                        and node.direction != "higher" and node.is_leaf:
-                    raise _Problem((*loc, "direction"),
-                                   f"method '{node.method.method}' has a fixed direction",
-                                   "drop direction; it applies to completion_ratio, quantity_decrement "
-                                   "and base_add_subtract")
+                if (
+                    node.method is not None
+                    and node.method.method not in METHODS_WITH_DIRECTION
+                    and node.direction != "higher"
+                    and node.is_leaf
+                ):
+                    raise _Problem(
+                        (*loc, "direction"),
+                        f"method '{node.method.method}' has a fixed direction",
+                        "drop direction; it applies to completion_ratio, quantity_decrement and base_add_subtract",
+                    )
                 _check_tables(node, loc, pts[(unit_class.id, node.id)])
 
 
@@ -541,12 +564,16 @@ def _check_band_rows(bands: list[Band], loc: Loc) -> None:
     mins = [b.min for b in bands]
     for i, b in enumerate(bands):
         if b.min is None and i != len(bands) - 1:
-            raise _Problem((*loc, i, "min"), "only the last band may omit min",
-                           "give every band but the lowest a lower bound")
+            raise _Problem(
+                (*loc, i, "min"), "only the last band may omit min", "give every band but the lowest a lower bound"
+            )
     numeric = [m for m in mins if m is not None]
     if any(a <= b for a, b in zip(numeric, numeric[1:])):
-        raise _Problem(loc, "band lower bounds must strictly decrease from the first band to the last",
-                       "list bands from best to worst with falling min values")
+        raise _Problem(
+            loc,
+            "band lower bounds must strictly decrease from the first band to the last",
+            "list bands from best to worst with falling min values",
+        )
     for i, b in enumerate(bands):
         if isinstance(b.points, tuple) and b.points[0] > b.points[1]:
             raise _Problem((*loc, i, "points"), "a points range must be [low, high]", "swap the two values")
@@ -564,11 +591,17 @@ def _check_tables(node: Indicator, loc: Loc, points: float) -> None:
     elif isinstance(m, TierPoints):
         tables.append(((*loc, "method", "tiers"), [*m.tiers.values(), m.other], points))
     elif isinstance(m, BaseAddSubtract) and m.base > points + TOLERANCE:
-        raise _Problem((*loc, "method", "base"), f"base {m.base:g} exceeds the indicator's {points:g} points",
-                       "lower the base or raise the points")
+        raise _Problem(
+            (*loc, "method", "base"),
+            f"base {m.base:g} exceeds the indicator's {points:g} points",
+            "lower the base or raise the points",
+        )
     elif isinstance(m, Rubric5pt) and m.flaws_zero_from <= m.flaws_two_up_to:
-        raise _Problem((*loc, "method"), "flaws_zero_from must exceed flaws_two_up_to",
-                       "篇十三 reads: up to 3 flaws → 2, more → 1, 5 or more → 0")
+        raise _Problem(
+            (*loc, "method"),
+            "flaws_zero_from must exceed flaws_two_up_to",
+            "篇十三 reads: up to 3 flaws → 2, more → 1, 5 or more → 0",
+        )
     if node.convert is not None:
         _check_band_rows(node.convert.bands, (*loc, "convert", "bands"))
         flat = [p for b in node.convert.bands for p in (b.points if isinstance(b.points, tuple) else (b.points,))]
@@ -577,20 +610,22 @@ def _check_tables(node: Indicator, loc: Loc, points: float) -> None:
         if any(v < 0 for v in values):
             raise _Problem(tloc, "table points must not be negative", "use 0 for the lowest entry")
         if any(v > full + TOLERANCE for v in values):
-            raise _Problem(tloc, f"table gives up to {max(values):g} points but the indicator is worth {full:g}",
-                           "table points are in the indicator's own points; fix the table or the points")
+            raise _Problem(
+                tloc,
+                f"table gives up to {max(values):g} points but the indicator is worth {full:g}",
+                "table points are in the indicator's own points; fix the table or the points",
+            )
 
 
 def _reachable_step(scheme: Scheme) -> float | None:
     """Spacing of reachable totals in grading-basis units, if totals are rounded."""
     if scheme.rounding.total is None:
         return None
-    step = 10.0 ** -scheme.rounding.total
+    step = 10.0**-scheme.rounding.total
     return step * 100 / scheme.total if scheme.grading.basis == "percent" else step
 
 
-def band_gap_holds_total(lower: float, lower_incl: bool, upper: float, upper_incl: bool,
-                         step: float | None) -> bool:
+def band_gap_holds_total(lower: float, lower_incl: bool, upper: float, upper_incl: bool, step: float | None) -> bool:
     """Whether a total can fall in the gap between one band's max and the next band's min."""
     if lower > upper or (lower == upper and (lower_incl or upper_incl)):
         return False  # no gap at all
@@ -617,15 +652,20 @@ def _check_grading(scheme: Scheme) -> None:
         mins = [b.min for b in bands]
         for i, b in enumerate(bands[:-1]):
             if b.min is None:
-                raise _Problem((*loc, "bands", i, "min"), f"grade '{b.grade.zh}' needs a lower bound",
-                               "only the lowest grade may omit min")
+                raise _Problem(
+                    (*loc, "bands", i, "min"),
+                    f"grade '{b.grade.zh}' needs a lower bound",
+                    "only the lowest grade may omit min",
+                )
         numeric = [m for m in mins if m is not None]
         for i in range(1, len(numeric)):
             if numeric[i] >= numeric[i - 1]:
-                raise _Problem((*loc, "bands", i, "min"),
-                               f"cut-offs out of order: '{bands[i].grade.zh}' min {numeric[i]:g} is not below "
-                               f"'{bands[i - 1].grade.zh}' min {numeric[i - 1]:g}",
-                               "list grades from best to worst with falling cut-offs")
+                raise _Problem(
+                    (*loc, "bands", i, "min"),
+                    f"cut-offs out of order: '{bands[i].grade.zh}' min {numeric[i]:g} is not below "
+                    f"'{bands[i - 1].grade.zh}' min {numeric[i - 1]:g}",
+                    "list grades from best to worst with falling cut-offs",
+                )
         step = _reachable_step(scheme)
         for i in range(1, len(bands)):
             b, upper = bands[i], bands[i - 1]
@@ -633,32 +673,40 @@ def _check_grading(scheme: Scheme) -> None:
                 continue
             assert upper.min is not None
             if b.max > upper.min or (b.max == upper.min and b.max_inclusive and upper.min_inclusive):
-                raise _Problem((*loc, "bands", i, "max"),
-                               f"bands overlap: '{b.grade.zh}' reaches {b.max:g} but '{upper.grade.zh}' "
-                               f"starts at {upper.min:g}",
-                               "make the max exclusive or lower it so each total has one grade")
+                raise _Problem(
+                    (*loc, "bands", i, "max"),
+                    f"bands overlap: '{b.grade.zh}' reaches {b.max:g} but '{upper.grade.zh}' starts at {upper.min:g}",
+                    "make the max exclusive or lower it so each total has one grade",
+                )
             if band_gap_holds_total(b.max, b.max_inclusive, upper.min, upper.min_inclusive, step):
-                raise _Problem((*loc, "bands", i, "max"),
-                               f"gap between bands: a total above {b.max:g} and below {upper.min:g} has no grade",
-                               f"drop max (bands then run up to the next cut-off), or round totals "
-                               f"(rounding.total) so no total falls in the gap")
+                raise _Problem(
+                    (*loc, "bands", i, "max"),
+                    f"gap between bands: a total above {b.max:g} and below {upper.min:g} has no grade",
+                    "drop max (bands then run up to the next cut-off), or round totals "
+                    "(rounding.total) so no total falls in the gap",
+                )
         if bands[0].max is not None:
-            raise _Problem((*loc, "bands", 0, "max"), "the top grade takes no max",
-                           "drop max from the first band")
+            raise _Problem((*loc, "bands", 0, "max"), "the top grade takes no max", "drop max from the first band")
         lowest = bands[-1]
         floor = scheme.clamp.min
         if lowest.min is not None and (floor is None or _to_basis(scheme, floor) < lowest.min - TOLERANCE):
-            raise _Problem((*loc, "bands", len(bands) - 1, "min"),
-                           f"totals below {lowest.min:g} would get no grade",
-                           "drop min from the lowest grade so it takes everything below the grade above")
+            raise _Problem(
+                (*loc, "bands", len(bands) - 1, "min"),
+                f"totals below {lowest.min:g} would get no grade",
+                "drop min from the lowest grade so it takes everything below the grade above",
+            )
         quota_grades = set()
         for q_i, quota in enumerate(g.quotas):
             if quota.grade not in labels:
-                raise _Problem((*loc, "quotas", q_i, "grade"), f"unknown grade '{quota.grade}'",
-                               _near(quota.grade, labels))
+                raise _Problem(
+                    (*loc, "quotas", q_i, "grade"), f"unknown grade '{quota.grade}'", _near(quota.grade, labels)
+                )
             if quota.grade == labels[-1]:
-                raise _Problem((*loc, "quotas", q_i, "grade"), "the lowest grade cannot have a quota",
-                               "overflow drops one grade, and there is none below the lowest")
+                raise _Problem(
+                    (*loc, "quotas", q_i, "grade"),
+                    "the lowest grade cannot have a quota",
+                    "overflow drops one grade, and there is none below the lowest",
+                )
             if quota.grade in quota_grades:
                 raise _Problem((*loc, "quotas", q_i), f"two quotas for grade '{quota.grade}'", "keep one")
             quota_grades.add(quota.grade)
@@ -668,21 +716,29 @@ def _check_grading(scheme: Scheme) -> None:
             last = i == len(tiers) - 1
             given = (tier.share is not None) + (tier.count is not None)
             if last and given:
-                raise _Problem((*loc, "rank_tiers", i), "the last rank tier takes the rest",
-                               "drop share/count from the last tier")
+                raise _Problem(
+                    (*loc, "rank_tiers", i), "the last rank tier takes the rest", "drop share/count from the last tier"
+                )
             if not last and given != 1:
-                raise _Problem((*loc, "rank_tiers", i), "give exactly one of share or count",
-                               "e.g. share: 0.2 for the top 20% of what is left")
+                raise _Problem(
+                    (*loc, "rank_tiers", i),
+                    "give exactly one of share or count",
+                    "e.g. share: 0.2 for the top 20% of what is left",
+                )
     if g.group_by is not None and g.group_by != "class":
         attrs = [a.id for a in scheme.attributes]
         if g.group_by not in attrs:
-            raise _Problem((*loc, "group_by"), f"unknown group '{g.group_by}'",
-                           f"use 'class' or a declared attribute ({_near(g.group_by, attrs)})")
+            raise _Problem(
+                (*loc, "group_by"),
+                f"unknown group '{g.group_by}'",
+                f"use 'class' or a declared attribute ({_near(g.group_by, attrs)})",
+            )
     all_nodes = {node.id for _, node, _, _ in scheme.nodes()}
     for i, key in enumerate(g.ranking.break_by):
         if key not in all_nodes:
-            raise _Problem((*loc, "ranking", "break_by", i), f"unknown indicator '{key}'",
-                           _near(key, sorted(all_nodes)))
+            raise _Problem(
+                (*loc, "ranking", "break_by", i), f"unknown indicator '{key}'", _near(key, sorted(all_nodes))
+            )
 
 
 def _to_basis(scheme: Scheme, points: float) -> float:
@@ -711,11 +767,17 @@ def _check_references(scheme: Scheme) -> None:
     for i, veto in enumerate(scheme.vetoes):
         claim(veto.id, ("vetoes", i, "id"), "veto")
         if veto.scope == "indicator" and veto.target not in leaf_ids:
-            raise _Problem(("vetoes", i, "target"), f"'{veto.target}' is not a leaf indicator",
-                           _near(veto.target or "", sorted(leaf_ids)))
+            raise _Problem(
+                ("vetoes", i, "target"),
+                f"'{veto.target}' is not a leaf indicator",
+                _near(veto.target or "", sorted(leaf_ids)),
+            )
         if veto.scope == "section" and veto.target not in section_ids:
-            raise _Problem(("vetoes", i, "target"), f"'{veto.target}' is not a section (an indicator "
-                           "with children)", _near(veto.target or "", sorted(section_ids)))
+            raise _Problem(
+                ("vetoes", i, "target"),
+                f"'{veto.target}' is not a section (an indicator with children)",
+                _near(veto.target or "", sorted(section_ids)),
+            )
     for i, attr in enumerate(scheme.attributes):
         claim(attr.id, ("attributes", i, "id"), "attribute")
     for name, loc in namespaces.items():
@@ -724,8 +786,11 @@ def _check_references(scheme: Scheme) -> None:
     if scheme.not_applicable is not None and scheme.not_applicable.indicators != "all":
         for i, ind in enumerate(scheme.not_applicable.indicators):
             if ind not in leaf_ids:
-                raise _Problem(("not_applicable", "indicators", i), f"'{ind}' is not a leaf indicator",
-                               _near(ind, sorted(leaf_ids)))
+                raise _Problem(
+                    ("not_applicable", "indicators", i),
+                    f"'{ind}' is not a leaf indicator",
+                    _near(ind, sorted(leaf_ids)),
+                )
     cmin, cmax = scheme.clamp.min, scheme.clamp_max
     if cmin is not None and cmax is not None and cmin >= cmax:
         raise _Problem(("clamp",), f"clamp min {cmin:g} is not below max {cmax:g}", "swap or fix the bounds")
@@ -755,14 +820,23 @@ def _format_loc(loc: Loc) -> str:
 
 def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     """Drop pydantic's union-tag and validator entries so the path matches the file."""
-    tags = {"function-after[_shape()]", "function-after[_target()]", "function-after[_one_kind()]",
-            "function-after[_one_tree()]"}
+    tags = {
+        "function-after[_shape()]",
+        "function-after[_target()]",
+        "function-after[_one_kind()]",
+        "function-after[_one_tree()]",
+    }
     out: list[str | int] = []
     for part in loc:
         if isinstance(part, str) and (part in tags or part.startswith("function-")):
             continue
-        if out and out[-1] == "method" and isinstance(part, str) and part.replace("_", "").isalnum() \
-                and part not in _FIELD_NAMES:
+        if (
+            out
+            and out[-1] == "method"
+            and isinstance(part, str)
+            and part.replace("_", "").isalnum()
+            and part not in _FIELD_NAMES
+        ):
             continue  # discriminator tag such as 'completion_ratio'
         out.append(part)
     return tuple(out)
@@ -810,11 +884,17 @@ def scheme_from_data(data: Any, *, doc: YamlDocument | None = None, file: Path |
         With the file, the field path (and YAML line) and a fix.
     """
     if not isinstance(data, dict):
-        raise SchemeError("a scheme file must be a mapping of keys to values", file=file,
-                          hint="start with 'perfsim_scheme: 1' and the scheme's fields")
+        raise SchemeError(
+            "a scheme file must be a mapping of keys to values",
+            file=file,
+            hint="start with 'perfsim_scheme: 1' and the scheme's fields",
+        )
     if "perfsim_scheme" not in data:
-        raise SchemeError("not a perfsim scheme: the key perfsim_scheme is missing", file=file,
-                          hint="add 'perfsim_scheme: 1' as the first line")
+        raise SchemeError(
+            "not a perfsim scheme: the key perfsim_scheme is missing",
+            file=file,
+            hint="add 'perfsim_scheme: 1' as the first line",
+        )
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as exc:

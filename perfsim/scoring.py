@@ -24,8 +24,14 @@ LABEL_METHODS = ("lookup",)
 """Methods whose data are labels (a sub-assessment's grade), not numbers."""
 
 NONNEGATIVE = {
-    "score", "completion_ratio", "veto_scoring", "cumulative", "direct_deduction", "time_limit",
-    "rubric_5pt", "tier_points",
+    "score",
+    "completion_ratio",
+    "veto_scoring",
+    "cumulative",
+    "direct_deduction",
+    "time_limit",
+    "rubric_5pt",
+    "tier_points",
 }
 """Methods whose values are counts, amounts or marks: a negative value is a data error."""
 
@@ -102,16 +108,17 @@ def make_scorer(node: s.Indicator, nominal_points: float) -> Scorer:
         return lambda x: x["value"] / m.scale
     if isinstance(m, s.CompletionRatio):
         if lower:
+
             def completion_lower(x: Mapping[str, Array]) -> Array:
                 with np.errstate(divide="ignore"):
                     ratio = np.where(x["value"] > 0, m.standard / np.maximum(x["value"], 1e-300), np.inf)
                 return np.minimum(ratio, m.cap)
+
             return completion_lower
         return lambda x: np.minimum(x["value"] / m.standard, m.cap)
     if isinstance(m, s.QuantityDecrement):
         sign = -1.0 if lower else 1.0
-        return lambda x: np.maximum(
-            0.0, 1.0 - m.decrement * np.maximum(0.0, sign * (m.target - x["value"])) / full)
+        return lambda x: np.maximum(0.0, 1.0 - m.decrement * np.maximum(0.0, sign * (m.target - x["value"])) / full)
     if isinstance(m, s.VetoScoring):
         return lambda x: np.where(x["value"] > 0, 0.0, 1.0)
     if isinstance(m, s.BaseAddSubtract):
@@ -121,6 +128,7 @@ def make_scorer(node: s.Indicator, nominal_points: float) -> Scorer:
             diff = sign * (x["value"] - m.target)
             pts = m.base + m.add_per_unit * np.maximum(diff, 0) - m.subtract_per_unit * np.maximum(-diff, 0)
             return np.clip(pts, 0.0, full) / full
+
         return base_add_subtract
     if isinstance(m, s.Cumulative):
         return lambda x: np.minimum(x["value"] * m.per_event, full) / full
@@ -141,16 +149,18 @@ def make_scorer(node: s.Indicator, nominal_points: float) -> Scorer:
             for tier, frac in tiers.items():
                 out = np.where(x["value"] == tier, frac, out)
             return out
+
         return tier_points
     if isinstance(m, s.Rubric5pt):
+
         def rubric(x: Mapping[str, Array]) -> Array:
             level, count = x["value"], x["count"]
             flaws = np.where(count <= m.flaws_two_up_to, 2.0, np.where(count >= m.flaws_zero_from, 0.0, 1.0))
             errors = np.where(count <= m.errors_one_up_to, 1.0, 0.0)
             item = np.where(level >= 3, level, np.where(level == 2, flaws, errors))
             return item / 5.0
+
         return rubric
     if isinstance(m, s.TimeLimit):
         return lambda x: np.where(x["value"] <= m.limit, 1.0, 0.0)
     raise AssertionError(f"no scorer for {m!r}")  # pragma: no cover - the model admits no other
-

@@ -48,13 +48,13 @@ def _check_plain_scalar(loader: _StrictLoader, node: yaml.ScalarNode) -> None:
     trap = None
     if _YAML11_BOOLEAN.match(value):
         trap = f"'{value}' is a boolean in YAML 1.1 but a string in YAML 1.2"
-        fix = f"write true or false for a yes/no setting, or quote it (\"{value}\") for text"
+        fix = f'write true or false for a yes/no setting, or quote it ("{value}") for text'
     elif _SEXAGESIMAL.match(value):
         trap = f"'{value}' is read as a base-60 number by YAML 1.1"
-        fix = f"quote it (\"{value}\") if it is text such as a time"
+        fix = f'quote it ("{value}") if it is text such as a time'
     elif _LEADING_ZERO_INT.match(value):
         trap = f"'{value}' has a leading zero and is read as an octal number by YAML 1.1"
-        fix = f"quote it (\"{value}\") if it is an identifier, or drop the leading zero"
+        fix = f'quote it ("{value}") if it is an identifier, or drop the leading zero'
     if trap:
         raise PerfsimError(
             f"ambiguous YAML value: {trap}",

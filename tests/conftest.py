@@ -37,7 +37,11 @@ BANDS_90_80_70 = [
 def make_scheme(indicators: list[dict[str, Any]] | None = None, **fields: Any) -> perfsim.Scheme:
     """A scheme from plain data, with defaults: total 100, bands 90/80/70 on percent."""
     data: dict[str, Any] = {
-        "perfsim_scheme": 1, "id": "t", "version": "1", "name": label("测试", "test"), "total": 100,
+        "perfsim_scheme": 1,
+        "id": "t",
+        "version": "1",
+        "name": label("测试", "test"),
+        "total": 100,
         "grading": {"basis": "percent", "bands": BANDS_90_80_70},
     }
     if indicators is not None:
@@ -46,8 +50,9 @@ def make_scheme(indicators: list[dict[str, Any]] | None = None, **fields: Any) -
     return perfsim.scheme_from_data(yaml.safe_load(yaml.safe_dump(data, allow_unicode=True)))
 
 
-def run(scheme: perfsim.Scheme, rows: list[dict[str, Any]], params: dict[str, Any] | None = None,
-        **kwargs: Any) -> tuple[CompiledScheme, perfsim.UnitData, perfsim.Evaluation]:
+def run(
+    scheme: perfsim.Scheme, rows: list[dict[str, Any]], params: dict[str, Any] | None = None, **kwargs: Any
+) -> tuple[CompiledScheme, perfsim.UnitData, perfsim.Evaluation]:
     compiled = perfsim.compile_scheme(scheme)
     data = perfsim.load_units(pd.DataFrame(rows), compiled)
     return compiled, data, perfsim.evaluate(compiled, data, params, detail=True, **kwargs)

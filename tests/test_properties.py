@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import perfsim
-from conftest import BANDS_90_80_70, QITAI_DATA, leaf, make_scheme
 from perfsim.grading import limit_grade, rank_within_groups
 from perfsim.numeric import round_half_up
+
+from conftest import BANDS_90_80_70, QITAI_DATA, leaf, make_scheme
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -42,8 +43,10 @@ def test_raising_an_indicator_never_lowers_total_or_grade(qitai, unit, column, r
     assert np.array_equal(after.total[0, others], base.total[0, others])
 
 
-@given(totals=st.lists(st.floats(0, 100, allow_nan=False), min_size=2, max_size=40),
-       cuts=st.lists(st.floats(1, 99), min_size=3, max_size=3, unique=True))
+@given(
+    totals=st.lists(st.floats(0, 100, allow_nan=False), min_size=2, max_size=40),
+    cuts=st.lists(st.floats(1, 99), min_size=3, max_size=3, unique=True),
+)
 @SETTINGS
 def test_grade_is_monotone_in_total(totals, cuts):
     hi, mid, lo = sorted(cuts, reverse=True)
@@ -60,8 +63,10 @@ def test_grade_is_monotone_in_total(totals, cuts):
 def test_draws_at_once_equal_single_evaluations(qitai, seed, n_draws):
     compiled, data = qitai
     rng = np.random.default_rng(seed)
-    params = {name: rng.uniform(0.5, 1.5, n_draws) * compiled.parameters[name].nominal
-              for name in compiled.parameters.names("points")}
+    params = {
+        name: rng.uniform(0.5, 1.5, n_draws) * compiled.parameters[name].nominal
+        for name in compiled.parameters.names("points")
+    }
     params["cutoff:优秀"] = rng.uniform(85, 95, n_draws)
     params["share:department/centralised@H1"] = rng.uniform(10, 50, n_draws)
     params["cap:verification"] = rng.uniform(0, 3, n_draws)
@@ -75,8 +80,10 @@ def test_draws_at_once_equal_single_evaluations(qitai, seed, n_draws):
 def test_detail_and_fast_paths_agree(qitai):
     compiled, data = qitai
     rng = np.random.default_rng(7)
-    params = {name: rng.uniform(0.5, 1.5, 20) * compiled.parameters[name].nominal
-              for name in compiled.parameters.names("points")}
+    params = {
+        name: rng.uniform(0.5, 1.5, 20) * compiled.parameters[name].nominal
+        for name in compiled.parameters.names("points")
+    }
     fast = perfsim.evaluate(compiled, data, params)
     slow = perfsim.evaluate(compiled, data, params, detail=True)
     assert np.array_equal(fast.total, slow.total)
@@ -110,22 +117,28 @@ def brute_force_quota(totals, band, allowed, ties):
     return out
 
 
-@given(st.lists(st.integers(60, 100), min_size=1, max_size=25), st.integers(0, 8),
-       st.sampled_from(["include_all", "exclude_all"]))
+@given(
+    st.lists(st.integers(60, 100), min_size=1, max_size=25),
+    st.integers(0, 8),
+    st.sampled_from(["include_all", "exclude_all"]),
+)
 @SETTINGS
 def test_quota_matches_brute_force(totals, allowed, ties):
     band = [0 if t >= 90 else 1 for t in totals]
     grade = np.array([band], dtype=np.int8)
-    limit_grade(grade, 0, [np.array([totals], dtype=float)], np.zeros(len(totals), dtype=np.int64),
-                np.array([[allowed]]), ties)
+    limit_grade(
+        grade, 0, [np.array([totals], dtype=float)], np.zeros(len(totals), dtype=np.int64), np.array([[allowed]]), ties
+    )
     assert list(grade[0]) == brute_force_quota(totals, band, allowed, ties)
 
 
 @pytest.mark.parametrize("rounding", ["floor", "half_up", "ceil"])
 def test_quota_never_exceeds_share_when_ties_excluded(rounding):
     rng = np.random.default_rng(3)
-    scheme = make_scheme([leaf("a", 100)], grading={"bands": BANDS_90_80_70, "quotas": [
-        {"grade": "优秀", "max_share": 0.15, "rounding": rounding}]})
+    scheme = make_scheme(
+        [leaf("a", 100)],
+        grading={"bands": BANDS_90_80_70, "quotas": [{"grade": "优秀", "max_share": 0.15, "rounding": rounding}]},
+    )
     compiled = perfsim.compile_scheme(scheme)
     values = np.round(rng.uniform(85, 100, 200))
     data = perfsim.load_units(pd.DataFrame({"unit": [f"u{i}" for i in range(200)], "a": values}), compiled)
