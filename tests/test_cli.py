@@ -1,0 +1,87 @@
+"""End-to-end runs of the command line, in-process and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import QITAI_DATA, QITAI_SCHEME
+from perfsim.cli import main
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_evaluate_writes_each_format(tmp_path, capsys, suffix):
+    out = tmp_path / f"results{suffix}"
+    assert main(["evaluate", str(QITAI_SCHEME), str(QITAI_DATA), "-o", str(out)]) == 0
+    frame = {".csv": pd.read_csv, ".xlsx": pd.read_excel, ".parquet": pd.read_parquet}[suffix](out)
+    assert len(frame) == 75
+    assert {"unit", "total", "grade", "rank", "score:special", "score:public"} <= set(frame.columns)
+    assert set(frame["grade"]) <= {"优秀", "良好", "合格", "不合格"}
+    assert "wrote" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
+
+
+def test_evaluate_prints_table_and_grade_counts(capsys):
+    assert main(["evaluate", str(QITAI_SCHEME), str(QITAI_DATA)]) == 0
+    out = capsys.readouterr().out
+    summary = out.strip().splitlines()[-1]
+    counts = [int(part.split()[-1]) for part in summary.split("—")[1].split(",")]
+    assert sum(counts) == 75
+    assert "U001" in out
+
+
+def test_explain_traces_every_step(capsys):
+    assert main(["explain", str(QITAI_SCHEME), str(QITAI_DATA), "U010"]) == 0
+    out = capsys.readouterr().out
+    for step in ("indicators", "sections", "adjustments", "clamp", "round", "total", "bands", "result"):
+        assert f"{step} " in out or f"{step}]" in out
+    frame = pd.read_csv(QITAI_DATA).set_index("unit")
+    assert str(frame.loc["U010", "name"]) in out
+
+
+def test_explain_unknown_unit_exits_2(capsys):
+    assert main(["explain", str(QITAI_SCHEME), str(QITAI_DATA), "U999"]) == 2
+    err = capsys.readouterr().err
+    assert "no unit 'U999'" in err and "Traceback" not in err
+
+
+def test_lint_clean_scheme(capsys):
+    assert main(["lint", str(QITAI_SCHEME)]) == 0
+    assert "no errors" in capsys.readouterr().out
+
+
+def test_schema_is_json_schema_of_scheme(tmp_path, capsys):
+    out = tmp_path / "scheme.schema.json"
+    assert main(["schema", "-o", str(out)]) == 0
+    schema = json.loads(out.read_text(encoding="utf-8"))
+    assert schema["title"] == "Scheme"
+    assert {"indicators", "unit_classes", "grading", "vetoes"} <= set(schema["properties"])
+
+
+@pytest.mark.parametrize("command", ["evaluate", "explain", "lint", "schema"])
+def test_help_on_every_command(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: perfsim" in capsys.readouterr().out
+
+
+def test_unknown_output_format_fails_before_any_work(tmp_path, capsys):
+    out = tmp_path / "results.json"
+    assert main(["evaluate", str(QITAI_SCHEME), str(QITAI_DATA), "-o", str(out)]) == 2
+    assert "unknown output format" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_console_script_subprocess(tmp_path):
+    out = tmp_path / "r.csv"
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfsim.cli", "evaluate", str(QITAI_SCHEME), str(QITAI_DATA), "-o", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(pd.read_csv(out)) == 75
