@@ -340,7 +340,11 @@ class Quota(Model):
 
 
 class RankTier(Model):
-    """A grade given by rank: the top ``share`` or ``count`` of what is left; the last tier takes the rest."""
+    """A grade given by rank: ``share`` of the group (or ``count`` units) more than the tiers above.
+
+    Tiers fill best first; tied units at a tier's last place all stay in it. The last tier
+    takes the rest.
+    """
 
     grade: Label
     share: float | None = Field(None, gt=0, le=1)
@@ -499,7 +503,7 @@ def _check_tree(scheme: Scheme) -> None:
     for c, unit_class in enumerate(scheme.classes):
         _check_sum(
             scheme.class_loc(c),
-            f"class '{unit_class.id}' top-level indicators",
+            f"class '{unit_class.id}' top-level indicators" if scheme.unit_classes else "top-level indicators",
             unit_class.indicators,
             scheme.total,
             "(the scheme total)",
