@@ -9,6 +9,7 @@ wide. Every problem names the file, the row (as the line number in the file) and
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
 from dataclasses import dataclass
@@ -116,6 +117,7 @@ def _read(source: str | Path | pd.DataFrame, encoding: str) -> _Frame:
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         text = read_text(path, limit=MAX_DATA_BYTES, what="data file", encoding=encoding)
+        _check_row_lengths(text, path, "\t" if suffix == ".tsv" else ",")
         try:
             frame = pd.read_csv(
                 io.StringIO(text),
@@ -154,6 +156,20 @@ def _read(source: str | Path | pd.DataFrame, encoding: str) -> _Frame:
     if frame.empty:
         raise DataError("data file has no rows", file=path, hint="add one row per unit below the header")
     return _Frame(frame.astype(object), str(path), 2)
+
+
+def _check_row_lengths(text: str, path: Path, sep: str) -> None:
+    """Refuse rows with fewer fields than the header (pandas would read the missing ones as empty)."""
+    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    header = next(rows, [])
+    for line, row in enumerate(rows, start=2):
+        if row and len(row) != len(header):
+            raise DataError(
+                f"row has {len(row)} fields but the header has {len(header)}",
+                file=path,
+                field=f"line {line}",
+                hint="every row needs one field per column; use an empty field for an empty cell",
+            )
 
 
 def _check_binary(path: Path) -> None:

@@ -26,7 +26,7 @@ TOLERANCE = 1e-9
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Label(Model):
@@ -361,8 +361,8 @@ class Ranking(Model):
 
 class Grading(Model):
     basis: Literal["percent", "points"] = "percent"
-    bands: list[GradeBand] | None = None
-    rank_tiers: list[RankTier] | None = None
+    bands: list[GradeBand] | None = Field(None, min_length=2)
+    rank_tiers: list[RankTier] | None = Field(None, min_length=2)
     quotas: list[Quota] = Field(default_factory=list)
     group_by: str | None = None
     ranking: Ranking = Field(default_factory=Ranking)
@@ -402,8 +402,8 @@ class Scheme(Model):
     source: str | None = None
     total: float = Field(gt=0)
     periods: list[Period] = Field(default_factory=list)
-    unit_classes: list[UnitClass] | None = None
-    indicators: list[Indicator] | None = None
+    unit_classes: list[UnitClass] | None = Field(None, min_length=1)
+    indicators: list[Indicator] | None = Field(None, min_length=1)
     adjustments: Adjustments | None = None
     clamp: Clamp = Field(default_factory=Clamp)
     vetoes: list[Veto] = Field(default_factory=list)

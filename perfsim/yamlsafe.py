@@ -20,6 +20,9 @@ from .errors import PerfsimError
 MAX_YAML_BYTES = 2 * 1024 * 1024
 """Scheme and scenario files are hand-written policy documents; 2 MiB is far beyond any."""
 
+MAX_YAML_VALUES = 200_000
+"""Aliases can make a tiny file expand to a huge document ("billion laughs"); refuse that."""
+
 _YAML11_BOOLEAN = re.compile(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$")
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _LEADING_ZERO_INT = re.compile(r"^[-+]?0[0-9_]+$")
@@ -131,6 +134,22 @@ class YamlDocument:
         return line
 
 
+def _expanded_size_ok(root: yaml.Node) -> bool:
+    """Count values with aliases expanded, stopping as soon as the count passes the limit."""
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_YAML_VALUES:
+            return False
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+    return True
+
+
 def read_text(path: Path, *, limit: int, what: str, encoding: str = "utf-8") -> str:
     """Read a text file, refusing oversize, empty and wrongly encoded files with a clear error."""
     try:
@@ -154,7 +173,9 @@ def read_text(path: Path, *, limit: int, what: str, encoding: str = "utf-8") -> 
         raise PerfsimError(
             f"{what} is not valid {encoding} (byte {exc.start} cannot be decoded)",
             file=path,
-            hint="save the file as UTF-8 (in Excel: 'CSV UTF-8'), or pass --encoding gb18030",
+            hint="save the file as UTF-8 (in Excel: 'CSV UTF-8'), or pass --encoding gb18030"
+            if what == "data file"
+            else "save the file as UTF-8",
         ) from None
     except LookupError:
         raise PerfsimError(f"unknown text encoding '{encoding}'", hint="use utf-8 or gb18030") from None
@@ -177,9 +198,18 @@ def load_yaml(path: str | Path, *, what: str = "scheme file") -> YamlDocument:
     loader = _StrictLoader(text)
     try:
         root = loader.get_single_node()
+        if root is not None and not _expanded_size_ok(root):
+            raise PerfsimError(
+                f"{what} expands to more than {MAX_YAML_VALUES:,} values (through YAML aliases)",
+                hint="write the scheme out plainly; aliases may share a small block, not multiply one",
+            )
         data = loader.construct_document(root) if root is not None else None
     except PerfsimError as exc:
         raise exc.with_file(path) from None
+    except RecursionError:
+        raise PerfsimError(
+            f"{what} is nested too deeply to read", file=path, hint="a scheme nests a few levels; check the brackets"
+        ) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         raise PerfsimError(

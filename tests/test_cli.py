@@ -9,8 +9,9 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import QITAI_DATA, QITAI_SCHEME
 from perfsim.cli import main
+
+from conftest import QITAI_DATA, QITAI_SCHEME
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
@@ -81,7 +82,9 @@ def test_console_script_subprocess(tmp_path):
     out = tmp_path / "r.csv"
     proc = subprocess.run(
         [sys.executable, "-m", "perfsim.cli", "evaluate", str(QITAI_SCHEME), str(QITAI_DATA), "-o", str(out)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert len(pd.read_csv(out)) == 75
