@@ -189,7 +189,10 @@ def _evaluate_class(
         return a
 
     ordered = sorted(boundaries, key=lambda n: -int(cc.depth[n]))
-    stacked = np.stack(np.broadcast_arrays(*fractions), axis=-1) if fractions else np.zeros((len(units), 0))
+    # with values per draw (simulations, noise) the columns are S × U: accumulate them one by one
+    # instead of stacking an S × U × K array; otherwise one U × K matrix serves a matrix product
+    per_draw = any(f.ndim == 2 for f in fractions)
+    stacked = None if per_draw else (np.stack(fractions, axis=-1) if fractions else np.zeros((len(units), 0)))
     app_stacked = np.stack(applicable, axis=-1).astype(np.float64) if with_na else None
     g: dict[int, Array] = {}
     app_node: dict[int, NDArray[np.bool_]] = {}
@@ -212,10 +215,12 @@ def _evaluate_class(
             else np.zeros((points.shape[0], 0))
         )
         col_coef = coef * col_share[:, cols]
-        if stacked.ndim == 2:
+        if stacked is not None:
             raw = col_coef @ stacked[:, cols].T
         else:
-            raw = np.einsum("suk,sk->su", stacked[:, :, cols], np.broadcast_to(col_coef, (stacked.shape[0], len(cols))))
+            raw = np.zeros((1, len(units)))
+            for j, k in enumerate(cols):
+                raw = raw + col_coef[:, j : j + 1] * fractions[k]
         kid_coef = {d: points[:, d] * path_ratio(d) for d in kids}
         for d in kids:
             raw = raw + kid_coef[d][:, None] * g[d]

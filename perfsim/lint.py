@@ -94,6 +94,7 @@ def lint(scheme: s.Scheme) -> list[Finding]:
                         f"{quota.max_share:.0%} of a group can hold it",
                     )
                 )
+    out.extend(_lint_consequences(scheme))
     for unit_class, node, loc, _ in scheme.nodes():
         if node.periods is not None and node.period_shares == "literal":
             total = sum(node.periods.values())
@@ -129,4 +130,43 @@ def lint(scheme: s.Scheme) -> list[Finding]:
                     )
                 )
         del unit_class
+    return out
+
+
+def _lint_consequences(scheme: s.Scheme) -> list[Finding]:
+    """Grade → money mappings that pay a better grade less than a worse one (篇五 as written)."""
+    rules = scheme.consequences
+    if rules is None:
+        return []
+    grades = [g.zh for g in scheme.grading.grades]
+    out = []
+    if rules.budget is not None:
+        percents = {g: c.as_percent() for g, c in rules.budget.by_grade.items()}
+        for better_i, better in enumerate(grades):
+            for worse in grades[better_i + 1 :]:
+                pb = percents.get(better, 0.0)
+                pw = percents.get(worse, 0.0)
+                if pb is not None and pw is not None and pb < pw:
+                    out.append(
+                        Finding(
+                            "warning",
+                            f"consequences.budget.by_grade.{better}",
+                            f"non-monotone: {better} changes next year's budget by {pb:+g}% but the worse grade "
+                            f"{worse} by {pw:+g}% ({better} is cut while {worse} is not)"
+                            if pb < 0 <= pw
+                            else f"non-monotone: {better} gets {pb:+g}% but the worse grade {worse} gets {pw:+g}%",
+                        )
+                    )
+    if rules.pay is not None and rules.pay.bonus_months is not None:
+        months = rules.pay.bonus_months.months
+        for better_i, better in enumerate(grades):
+            for worse in grades[better_i + 1 :]:
+                if months.get(better, 0.0) < months.get(worse, 0.0):
+                    out.append(
+                        Finding(
+                            "warning",
+                            f"consequences.pay.bonus_months.months.{better}",
+                            f"non-monotone: {better} earns fewer bonus months than {worse}",
+                        )
+                    )
     return out

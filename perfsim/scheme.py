@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import SchemeError
+from .rules import Consequences, RuleModel
 from .yamlsafe import YamlDocument, load_yaml
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-\u3400-\u9fff]+$", max_length=64)]
@@ -412,6 +413,7 @@ class Scheme(Model):
     not_applicable: NotApplicable | None = None
     attributes: list[Attribute] = Field(default_factory=list)
     grading: Grading
+    consequences: Consequences | None = None
 
     @model_validator(mode="after")
     def _one_tree(self) -> Scheme:
@@ -800,11 +802,91 @@ def _check_references(scheme: Scheme) -> None:
         raise _Problem(("clamp",), f"clamp min {cmin:g} is not below max {cmax:g}", "swap or fix the bounds")
 
 
+def _check_consequences(scheme: Scheme) -> None:
+    rules = scheme.consequences
+    if rules is None:
+        return
+    grades = [g.zh for g in scheme.grading.grades]
+    attrs = {a.id: a for a in scheme.attributes}
+    loc0: Loc = ("consequences",)
+
+    def grade(name: str, loc: Loc) -> None:
+        if name not in grades:
+            raise _Problem(loc, f"unknown grade '{name}'", _near(name, grades))
+
+    def attribute(name: str, loc: Loc, kind: str = "number") -> None:
+        if name not in attrs:
+            raise _Problem(
+                loc, f"unknown attribute '{name}'", f"declare it under attributes ({_near(name, list(attrs))})"
+            )
+        if attrs[name].kind != kind:
+            raise _Problem(loc, f"attribute '{name}' must be of kind {kind}", f"set kind: {kind} in its declaration")
+
+    if rules.budget is not None:
+        b = rules.budget
+        bl: Loc = (*loc0, "budget")
+        attribute(b.amount, (*bl, "amount"))
+        for name in b.by_grade:
+            grade(name, (*bl, "by_grade", name))
+        for i, gate in enumerate(b.gates):
+            attribute(gate.attribute, (*bl, "gates", i, "attribute"))
+        if b.monitoring is not None:
+            attribute(b.monitoring.spending_progress, (*bl, "monitoring", "spending_progress"))
+            if b.monitoring.target_progress is not None:
+                attribute(b.monitoring.target_progress, (*bl, "monitoring", "target_progress"))
+        if b.reallocation is not None:
+            for i, name in enumerate(b.reallocation.eligible_grades):
+                grade(name, (*bl, "reallocation", "eligible_grades", i))
+            if b.reallocation.rule == "priority" and not b.reallocation.priority:
+                raise _Problem(
+                    (*bl, "reallocation", "priority"),
+                    "rule: priority needs a priority list",
+                    "list unit ids in the order they receive",
+                )
+        if b.ladder is not None:
+            for i, name in enumerate(b.ladder.fail_grades):
+                grade(name, (*bl, "ladder", "fail_grades", i))
+    if rules.pay is not None:
+        pl: Loc = (*loc0, "pay")
+        if rules.pay.bonus_months is not None:
+            bm = rules.pay.bonus_months
+            attribute(bm.salary, (*pl, "bonus_months", "salary"))
+            attribute(bm.staff, (*pl, "bonus_months", "staff"))
+            for name in bm.months:
+                grade(name, (*pl, "bonus_months", "months", name))
+        if rules.pay.pool is not None:
+            pool = rules.pay.pool
+            if isinstance(pool.amount, str):
+                attribute(pool.amount, (*pl, "pool", "amount"))
+            attribute(pool.base, (*pl, "pool", "base"))
+            if pool.status is not None:
+                attribute(pool.status, (*pl, "pool", "status"), "text")
+            for name in pool.grade_weights:
+                grade(name, (*pl, "pool", "grade_weights", name))
+    seen: list[str] = []
+    for i, flag in enumerate(rules.flags):
+        fl: Loc = (*loc0, "flags", i)
+        if flag.id in seen:
+            raise _Problem((*fl, "id"), f"flag id '{flag.id}' is used twice", "give each flag its own id")
+        for name in flag.when.grades or []:
+            grade(name, (*fl, "when", "grades"))
+        if flag.when.attribute is not None:
+            attribute(flag.when.attribute, (*fl, "when", "attribute"))
+        if flag.when.most is not None and flag.when.most not in seen:
+            raise _Problem(
+                (*fl, "when", "most"),
+                f"'most' names '{flag.when.most}', not a flag defined above",
+                "define the counted flag (e.g. last place) before this one",
+            )
+        seen.append(flag.id)
+
+
 def check_scheme(scheme: Scheme) -> None:
     """Check what pydantic cannot: sums, bands, references. Raises ``_Problem``."""
     _check_tree(scheme)
     _check_references(scheme)
     _check_grading(scheme)
+    _check_consequences(scheme)
 
 
 # --------------------------------------------------------------------------- loading
@@ -812,6 +894,7 @@ def check_scheme(scheme: Scheme) -> None:
 _FIELD_NAMES = sorted(
     {name for model in Model.__subclasses__() for name in model.model_fields}
     | {name for model in BandTable.__subclasses__() for name in model.model_fields}
+    | {name for model in RuleModel.__subclasses__() for name in model.model_fields}
 )
 
 

@@ -54,6 +54,7 @@ def qitai_county(seed: int) -> pd.DataFrame:
     frame["veto_construction_accident"] = 0
     frame["staff"] = rng.integers(8, 60, n)
     frame["salary"] = np.round(rng.normal(4200, 500, n), -1)
+    frame["satisfaction"] = np.clip(np.round(latent - 8 + rng.normal(0, 8, n), 1), 0, 100)
     return frame
 
 

@@ -1,0 +1,349 @@
+"""Apply a scheme's consequence rules to an evaluation: budgets, pay and flags, for S draws at once.
+
+One call covers one period (a year, or a month for monthly schemes). A :class:`State`
+carries what later periods need: budgets, consecutive-period streaks, ladder steps and
+window counts. Money is handled in int64 cents; two identities hold exactly per draw::
+
+    pool           = released + cut_to_pool = received + returned
+    Σ next budget  = Σ budget − Σ cut + Σ increase + Σ received
+
+Budget steps, in order: gates (no budget) → in-year monitoring (suspend; unspent money to
+the pool; stop) → grade rule or, for failing units, the correction ladder → reallocation of
+the pool into next year's budgets of eligible units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import rules as r
+from .engine import Evaluation
+from .errors import DataError
+from .money import Cents, allocate_capped, allocate_in_order, split_exact, to_cents, to_yuan
+
+Bool2 = NDArray[np.bool_]
+Int2 = NDArray[np.int64]
+
+
+@dataclass
+class State:
+    """What a period hands to the next: budgets and memories, each S × U."""
+
+    budget: Cents | None = None
+    streaks: dict[str, Int2] = field(default_factory=dict)
+    ladder_streak: Int2 | None = None
+    window_counts: dict[str, Int2] = field(default_factory=dict)
+    window_totals: NDArray[np.float64] | None = None
+    period: int = 0
+
+
+@dataclass
+class Outcome:
+    """Consequences of one period. Money in cents (int64), S × U unless noted."""
+
+    budget: Cents
+    next_budget: Cents
+    cut: Cents
+    """Reduction of next year's budget (grade rule, ladder, gate, stop)."""
+    cut_to_pool: Cents
+    increase: Cents
+    released: Cents
+    """Unspent money of suspended units, into the pool."""
+    received: Cents
+    """From the pool into next year's budget."""
+    returned: NDArray[np.int64]
+    """Pool money no one could take, back to the treasury (S,)."""
+    gated: Bool2
+    suspended: Bool2
+    ladder_step: Int2
+    """0 = not on the ladder; k = k-th step."""
+    pay: dict[str, NDArray[np.float64]]
+    """Yuan per unit: ``bonus`` (bonus months), ``base``, ``incentive``, ``departed``."""
+    flags: dict[str, Bool2]
+
+    @property
+    def pool(self) -> NDArray[np.int64]:
+        return self.released.sum(axis=1) + self.cut_to_pool.sum(axis=1)
+
+    @property
+    def moved(self) -> NDArray[np.int64]:
+        """Money moved per draw: cuts, increases and reallocations (cents, S,)."""
+        return self.cut.sum(axis=1) + self.increase.sum(axis=1) + self.received.sum(axis=1)
+
+
+def _attribute(ev: Evaluation, name: str, field_path: str) -> NDArray[np.float64]:
+    attrs = ev.data.attributes
+    if name not in attrs:
+        raise DataError(
+            f"the data have no column '{name}', which {field_path} needs",
+            file=ev.data.source,
+            hint=f"add a '{name}' column to the unit data",
+        )
+    return np.asarray(attrs[name], dtype=np.float64)
+
+
+def _grade_mask(ev: Evaluation, grades: list[str]) -> Bool2:
+    labels = [g.zh for g in ev.compiled.grades]
+    idx = [labels.index(g) for g in grades]
+    return np.isin(ev.grade, idx)
+
+
+def _apply_change(budget: Cents, change: r.BudgetChange) -> Cents:
+    if change.to_zero:
+        return np.zeros_like(budget)
+    if change.absolute is not None:
+        return np.maximum(budget + to_cents(change.absolute), 0)
+    factor = 1.0 + (change.percent or 0.0) / 100.0
+    return to_cents(to_yuan(budget) * factor)
+
+
+def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int, int]) -> dict[str, NDArray]:
+    budget = state.budget if state.budget is not None else to_cents(_attribute(ev, rules.amount, "budget.amount"))
+    budget = np.broadcast_to(budget, shape).copy()
+    total = ev.total
+    gated = np.zeros(shape, dtype=bool)
+    for gate in rules.gates:
+        gated |= _attribute(ev, gate.attribute, f"budget.gates[{gate.id}]")[None, :] == 0
+    suspended = np.zeros(shape, dtype=bool)
+    released = np.zeros(shape, dtype=np.int64)
+    mon = rules.monitoring
+    if mon is not None:
+        spend = np.clip(_attribute(ev, mon.spending_progress, "budget.monitoring"), 0, 1)[None, :]
+        if mon.target_progress is not None and mon.mismatch_above is not None:
+            target = np.clip(_attribute(ev, mon.target_progress, "budget.monitoring"), 0, 1)[None, :]
+            suspended |= np.abs(spend - target) > mon.mismatch_above
+        if mon.low_score_below is not None:
+            suspended |= total < mon.low_score_below
+        suspended &= ~gated
+        released = np.where(suspended, to_cents(to_yuan(budget) * (1.0 - spend)), 0)
+    # next year's budget by grade, or by the ladder for failing units
+    nxt = budget.copy()
+    labels = [g.zh for g in ev.compiled.grades]
+    for grade, change in rules.by_grade.items():
+        mask = ev.grade == labels.index(grade)
+        nxt = np.where(mask, _apply_change(budget, change), nxt)
+    streak = np.zeros(shape, dtype=np.int64)
+    step = np.zeros(shape, dtype=np.int64)
+    if rules.ladder is not None:
+        failing = _grade_mask(ev, rules.ladder.fail_grades)
+        before = state.ladder_streak if state.ladder_streak is not None else np.zeros(shape, dtype=np.int64)
+        streak = np.where(failing, before + 1, 0)
+        step = np.minimum(streak, len(rules.ladder.steps))
+        for k, ladder_step in enumerate(rules.ladder.steps, start=1):
+            nxt = np.where(step == k, _apply_change(budget, ladder_step.change), nxt)
+    stopped = gated | (suspended if mon is not None and mon.stop else np.zeros(shape, dtype=bool))
+    nxt = np.where(stopped, 0, nxt)
+    delta = nxt - budget
+    cut = np.maximum(-delta, 0)
+    increase = np.maximum(delta, 0)
+    cut_to_pool = np.where(~stopped, cut, 0) if rules.cuts_to == "pool" else np.zeros(shape, dtype=np.int64)
+    pool = released.sum(axis=1) + cut_to_pool.sum(axis=1)
+    received = np.zeros(shape, dtype=np.int64)
+    realloc = rules.reallocation
+    if realloc is not None and realloc.rule != "treasury":
+        eligible = ~stopped & (cut == 0)
+        if realloc.eligible_grades:
+            eligible &= _grade_mask(ev, realloc.eligible_grades)
+        big = np.iinfo(np.int64).max // 4
+        caps = to_cents(to_yuan(nxt) * realloc.cap_percent / 100.0) if realloc.cap_percent else np.full(shape, big)
+        caps = np.where(eligible, caps, 0)
+        if realloc.rule == "priority":
+            units = ev.data.units
+            order = []
+            for i, unit in enumerate(realloc.priority):
+                if unit not in units:
+                    raise DataError(
+                        f"reallocation priority names unit '{unit}', which is not in the data",
+                        file=ev.data.source,
+                        field=f"consequences.budget.reallocation.priority[{i}]",
+                        hint="list unit ids that appear in the data",
+                    )
+                order.append(units.index(unit))
+            received = allocate_in_order(pool, np.array(order, dtype=np.int64), caps)
+        else:
+            weights = to_yuan(nxt) if realloc.rule == "pro_rata" else np.broadcast_to(total, shape).astype(float)
+            received = allocate_capped(pool, np.where(eligible, weights, 0.0), caps)
+    returned = pool - received.sum(axis=1)
+    return {
+        "budget": budget,
+        "next_budget": nxt + received,
+        "cut": cut,
+        "cut_to_pool": cut_to_pool,
+        "increase": increase,
+        "released": released,
+        "received": received,
+        "returned": returned,
+        "gated": gated,
+        "suspended": suspended,
+        "ladder_step": step,
+        "ladder_streak": streak,
+    }
+
+
+def _pay(ev: Evaluation, rules: r.PayRules, shape: tuple[int, int]) -> dict[str, NDArray[np.float64]]:
+    out: dict[str, NDArray[np.float64]] = {}
+    labels = [g.zh for g in ev.compiled.grades]
+    if rules.bonus_months is not None:
+        bm = rules.bonus_months
+        months = np.zeros(len(labels))
+        for grade, k in bm.months.items():
+            months[labels.index(grade)] = k
+        salary = _attribute(ev, bm.salary, "pay.bonus_months.salary")
+        staff = _attribute(ev, bm.staff, "pay.bonus_months.staff")
+        out["bonus"] = to_yuan(to_cents(months[ev.grade] * (salary * staff)[None, :]))
+    if rules.pool is not None:
+        pool_rules = rules.pool
+        n = len(ev.data)
+        base_attr = _attribute(ev, pool_rules.base, "pay.pool.base")
+        status = (
+            np.asarray(ev.data.attributes.get(pool_rules.status, np.full(n, "")), dtype=str)
+            if pool_rules.status
+            else np.full(n, "")
+        )
+        departed = np.isin(status, list(pool_rules.departed))
+        monthly = base_attr.copy()
+        for st, fixed_amount in pool_rules.fixed.items():
+            monthly = np.where(status == st, fixed_amount, monthly)
+        share_of_average = np.zeros(n)
+        for st, share in pool_rules.departed.items():
+            share_of_average = np.where(status == st, share, share_of_average)
+        # 退职: share of the same-post average performance pay = base ÷ base share × share (÷7×5 at 70 %)
+        departed_monthly = share_of_average * base_attr / (pool_rules.base_percent / 100.0)
+        out["base"] = np.broadcast_to(np.where(departed, 0.0, monthly) * pool_rules.months, shape).copy()
+        out["departed"] = np.broadcast_to(departed_monthly * pool_rules.months, shape).copy()
+        if isinstance(pool_rules.amount, str):
+            amount = _attribute(ev, pool_rules.amount, "pay.pool.amount")
+            pool_total = np.bincount(ev.groups, weights=amount)
+        else:
+            pool_total = np.full(len(ev.group_names), float(pool_rules.amount))
+        incentive_pool = to_cents(pool_total * pool_rules.incentive_percent / 100.0)
+        if pool_rules.incentive_by == "score":
+            weights = np.broadcast_to(ev.total, shape).astype(float)
+        else:
+            gw = np.zeros(len(labels))
+            for grade, w in pool_rules.grade_weights.items():
+                gw[labels.index(grade)] = w
+            weights = gw[ev.grade]
+        weights = np.where(departed[None, :], 0.0, weights)
+        incentive = np.zeros(shape, dtype=np.int64)
+        for g in range(len(ev.group_names)):  # loop over pay groups (schools), not units or draws
+            members = ev.groups == g
+            pool_g = np.full(shape[0], incentive_pool[g], dtype=np.int64)
+            incentive[:, members] = split_exact(pool_g, weights[:, members])
+        out["incentive"] = to_yuan(incentive)
+    return out
+
+
+def _last_place(total: NDArray[np.float64], groups: NDArray[np.int64], n_groups: int) -> Bool2:
+    group_min = np.full((total.shape[0], n_groups), np.inf)
+    for g in range(n_groups):
+        members = groups == g
+        if members.any():
+            group_min[:, g] = total[:, members].min(axis=1)
+    return total == group_min[:, groups]
+
+
+def _flags(ev: Evaluation, flags: list[r.Flag], state: State, shape: tuple[int, int]) -> dict[str, Bool2]:
+    out: dict[str, Bool2] = {}
+    n_groups = len(ev.group_names)
+    total = np.broadcast_to(ev.total, shape)
+    for flag in flags:
+        when = flag.when
+        if when.most is not None:
+            assert when.window is not None
+            counts = state.window_counts.get(flag.id, np.zeros(shape, dtype=np.int64)) + out[when.most]
+            state.window_counts[flag.id] = counts
+            if (state.period + 1) % when.window != 0:
+                out[flag.id] = np.zeros(shape, dtype=bool)
+                continue
+            assert state.window_totals is not None
+            best = np.zeros(shape, dtype=bool)
+            for g in range(n_groups):
+                members = ev.groups == g
+                if not members.any():
+                    continue
+                c = counts[:, members]
+                top = (c == c.max(axis=1, keepdims=True)) & (c > 0)
+                tied = top.sum(axis=1, keepdims=True) > 1
+                if when.ties == "none":
+                    top &= ~tied
+                elif when.ties == "lowest_total":
+                    totals = np.where(top, state.window_totals[:, members], np.inf)
+                    top &= ~tied | (totals == totals.min(axis=1, keepdims=True))
+                best[:, members] = top
+            out[flag.id] = best
+            state.window_counts[flag.id] = np.zeros(shape, dtype=np.int64)
+            continue
+        cond = np.ones(shape, dtype=bool)
+        if when.grades is not None:
+            cond &= _grade_mask(ev, when.grades)
+        if when.attribute is not None:
+            value = _attribute(ev, when.attribute, f"flags[{flag.id}]")[None, :]
+            if when.below is not None:
+                cond &= value < when.below
+            if when.at_least is not None:
+                cond &= value >= when.at_least
+        if when.rank == "first":
+            cond &= _last_place(-total, ev.groups, n_groups)
+        elif when.rank == "last":
+            cond &= _last_place(total, ev.groups, n_groups)
+        streak = np.where(cond, state.streaks.get(flag.id, np.zeros(shape, dtype=np.int64)) + 1, 0)
+        state.streaks[flag.id] = streak
+        out[flag.id] = streak >= when.consecutive
+    return out
+
+
+def apply_consequences(ev: Evaluation, state: State | None = None) -> tuple[Outcome, State]:
+    """Apply the scheme's consequence rules to one period's evaluation.
+
+    Parameters
+    ----------
+    ev
+        The period's evaluation (any number of draws).
+    state
+        What earlier periods left (budgets, streaks); ``None`` for the first period, when
+        budgets come from the data's budget attribute.
+
+    Returns
+    -------
+    (Outcome, State)
+        This period's consequences and the state for the next period.
+    """
+    rules = ev.compiled.scheme.consequences or r.Consequences()
+    shape = ev.total.shape
+    before = state or State()
+    after = State(
+        streaks=dict(before.streaks),
+        window_counts=dict(before.window_counts),
+        period=before.period,
+        window_totals=(before.window_totals if before.window_totals is not None else 0.0) + ev.total,
+    )
+    zeros = np.zeros(shape, dtype=np.int64)
+    money: dict[str, NDArray] = {
+        "budget": zeros,
+        "next_budget": zeros,
+        "cut": zeros,
+        "cut_to_pool": zeros,
+        "increase": zeros,
+        "released": zeros,
+        "received": zeros,
+        "returned": np.zeros(shape[0], dtype=np.int64),
+        "gated": zeros.astype(bool),
+        "suspended": zeros.astype(bool),
+        "ladder_step": zeros,
+    }
+    if rules.budget is not None:
+        money.update(_budget(ev, rules.budget, before, shape))
+        after.budget = money["next_budget"]
+        after.ladder_streak = money.pop("ladder_streak")
+    pay = _pay(ev, rules.pay, shape) if rules.pay is not None else {}
+    flags = _flags(ev, rules.flags, after, shape)
+    if any(f.when.most for f in rules.flags) and any(
+        (after.period + 1) % (f.when.window or 1) == 0 for f in rules.flags if f.when.most
+    ):
+        after.window_totals = None
+    after.period = before.period + 1
+    return Outcome(pay=pay, flags=flags, **money), after

@@ -1,0 +1,181 @@
+"""Population and behaviour model: where each year's indicator values come from.
+
+Each unit has a *quality* per score column (leaf × period) on a 0-100 scale: the share of
+the indicator's points its performance would earn. Real data give it (the fraction the
+unit earned at nominal parameters); synthetic units draw it around a latent performance.
+Each simulated year adds, on the quality scale:
+
+- a year shock per unit (``year_sd``, the same for all its indicators),
+- measurement noise per rater (``rater_noise``: one draw per unit, year and rater, shared by
+  that rater's indicators; ``default_noise`` for raters not listed),
+- a self-assessment bias for indicators whose rater is ``self`` (``self_bias``),
+- a capacity effect of budget (``capacity_elasticity``): quality × (budget / first-year
+  budget) ** elasticity. Default 0.1: halving a unit's budget costs it about 7 % of its
+  quality. Set 0 to make years independent of budgets.
+
+Quality is then turned into the raw value each scoring method reads (a mark, an actual
+against a standard, a count of violations, a rubric level, ...), so any scheme can be
+simulated. With ``ratchet`` on, completion-ratio standards follow last year's actual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from . import scheme as s
+from .compile import CompiledClass, CompiledScheme, ScoreColumn
+from .data import UnitData
+from .engine import evaluate
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class BehaviourModel:
+    """Stated, switchable assumptions of a simulation (all on the 0-100 quality scale)."""
+
+    year_sd: float = 3.0
+    rater_noise: dict[str, float] = field(default_factory=lambda: {"public": 6.0, "self": 2.0})
+    default_noise: float = 3.0
+    self_bias: float = 0.0
+    capacity_elasticity: float = 0.1
+    ratchet: bool = False
+
+
+def value_from_quality(
+    node: s.Indicator, points: float, q: NDArray[np.floating], u: NDArray[np.floating]
+) -> dict[str, Array]:
+    """The raw inputs a leaf's method reads that earn about ``q`` % of its points.
+
+    ``u`` is a uniform(0, 1) array of the same shape, used where the value is a count.
+    """
+    m = node.method
+    qf = np.clip(q, 0.0, None) / 100.0
+    full = points if points > 0 else 1.0
+    lower = node.direction == "lower"
+    if isinstance(m, s.DirectScore):
+        return {"value": np.clip(qf, 0, 1) * m.scale}
+    if isinstance(m, s.CompletionRatio):
+        ratio = np.clip(qf, 1e-6, m.cap)
+        return {"value": m.standard / ratio if lower else m.standard * ratio}
+    if isinstance(m, s.QuantityDecrement):
+        short = np.round(np.clip(1 - qf, 0, 1) * full / m.decrement)
+        return {"value": m.target + short if lower else m.target - short}
+    if isinstance(m, (s.VetoScoring, s.DirectDeduction)):
+        per = m.per_violation if isinstance(m, s.DirectDeduction) else full
+        rate = np.clip(1 - qf, 0, 1) * full / per
+        return {"value": np.floor(rate + u)}  # a count whose mean is the rate
+    if isinstance(m, s.BaseAddSubtract):
+        diff = np.clip(qf, 0, 1) * full - m.base
+        per_unit = np.where(diff >= 0, m.add_per_unit or 1.0, m.subtract_per_unit or 1.0)
+        step = diff / per_unit
+        return {"value": m.target - step if lower else m.target + step}
+    if isinstance(m, s.Cumulative):
+        return {"value": np.floor(np.clip(qf, 0, 1) * full / m.per_event + u)}
+    if isinstance(m, s.BandLookup):
+        return {"value": np.clip(q, 0, 100)}
+    if isinstance(m, s.CategoryLookup):
+        table = np.array(list(m.map.values())) / full
+        return {"value": np.abs(np.clip(qf, 0, 1)[..., None] - table).argmin(axis=-1).astype(np.float64)}
+    if isinstance(m, s.TierPoints):
+        tiers = sorted(m.tiers, key=lambda t: -m.tiers[t])
+        best, worst = float(tiers[0]), float(tiers[-1])
+        return {"value": np.where(q >= 90, best, np.where(q >= 80, float(tiers[min(1, len(tiers) - 1)]), worst))}
+    if isinstance(m, s.Rubric5pt):
+        level = np.select([q >= 92, q >= 84, q >= 70, q >= 55], [5.0, 4.0, 3.0, 2.0], 1.0)
+        count = np.where(level == 2, np.floor(1 + 5 * u), np.where(level == 1, np.floor(1 + 2 * u), 0.0))
+        return {"value": level, "count": count}
+    if isinstance(m, s.TimeLimit):
+        return {"value": m.limit * (0.6 + np.clip(90 - q, 0, None) / 25 + 0.3 * u)}
+    raise AssertionError(f"no generator for {m!r}")  # pragma: no cover
+
+
+@dataclass
+class Population:
+    """Units to simulate: their data (attributes, adjustments, vetoes) and base quality per column."""
+
+    compiled: CompiledScheme
+    data: UnitData
+    quality: dict[str, Array]
+    """Data column of each score column's main input → base quality per unit (U,)."""
+
+    @classmethod
+    def from_data(cls, compiled: CompiledScheme, data: UnitData) -> Population:
+        """Base quality from real data: the share of points each unit earned on each column."""
+        ev = evaluate(compiled, data, detail=True)
+        quality: dict[str, Array] = {}
+        for cc, detail in zip(compiled.classes, ev.details):
+            if detail is None:
+                continue
+            for k, col in enumerate(cc.columns):
+                frac = np.atleast_2d(detail.columns[k])[0]
+                name = col.data_columns["value"]
+                quality.setdefault(name, np.zeros(len(data)))[detail.units] = frac * 100.0
+        return cls(compiled, data, quality)
+
+    def columns(self) -> list[tuple[CompiledClass, ScoreColumn]]:
+        return [(cc, col) for cc in self.compiled.classes for col in cc.columns]
+
+
+def synthetic_units(
+    compiled: CompiledScheme,
+    counts: dict[str, int],
+    seed: int,
+    *,
+    latent_mean: float = 82.0,
+    latent_sd: float = 7.0,
+    indicator_sd: float = 5.0,
+    attributes: dict[str, Array] | None = None,
+) -> pd.DataFrame:
+    """Wide unit data for a scheme: plausible values drawn around a latent performance per unit.
+
+    Parameters
+    ----------
+    compiled
+        The scheme.
+    counts
+        Units per class id (``{"all": n}`` for a single-class scheme).
+    seed
+        Same seed, same data.
+    attributes
+        Extra columns (attribute id → values over all units, in class order).
+    """
+    rng = np.random.default_rng(seed)
+    frames = []
+    start = 1
+    for cc in compiled.classes:
+        n = counts.get(cc.id, 0)
+        if n == 0:
+            continue
+        latent = rng.normal(latent_mean, latent_sd, n)
+        frame = pd.DataFrame({"unit": [f"U{i:04d}" for i in range(start, start + n)]})
+        if compiled.multi_class:
+            frame["class"] = cc.id
+        for col in cc.columns:
+            node = cc.indicators[col.leaf]
+            assert node is not None
+            q = latent + rng.normal(0, indicator_sd, n)
+            inputs = value_from_quality(node, float(cc.nominal_points[col.leaf]), q, rng.random(n))
+            for inp, name in col.data_columns.items():
+                value = inputs[inp]
+                if isinstance(node.method, s.CategoryLookup):
+                    labels = np.array(list(node.method.map))
+                    frame[name] = labels[value.astype(int)]
+                else:
+                    frame[name] = np.round(value, 1)
+        frames.append(frame)
+        start += n
+    out = pd.concat(frames, ignore_index=True)
+    for item in compiled.adjustment_items:
+        out[item.id] = (
+            rng.choice([0, 0, 0, 0.5, 1.0, 2.0], len(out)) if item.per_event is None else rng.poisson(0.5, len(out))
+        )
+    for veto in compiled.vetoes:
+        out[veto.id] = (rng.random(len(out)) < 0.02).astype(int)
+    for name, values in (attributes or {}).items():
+        out[name] = values
+    return out

@@ -1,0 +1,209 @@
+"""The consequence rules of a scheme file: what grades do to budgets, pay and people.
+
+These pydantic models form the ``consequences:`` section of a scheme: budget rules
+(per-grade change, gates, in-year monitoring with suspension and reallocation, the
+correction ladder), pay rules (bonus months, pool split, incentive sharing, fixed and
+derived allowances) and status flags (award eligibility, consecutive-year rules,
+first/last place, most last places in a window).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class RuleModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class RuleLabel(RuleModel):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class BudgetChange(RuleModel):
+    """Change of next year's budget: ``percent`` (−100 to +1000), ``absolute`` (yuan) or ``to_zero``."""
+
+    percent: float | None = Field(None, ge=-100, le=1000)
+    absolute: float | None = None
+    to_zero: bool = False
+    stance: RuleLabel | None = None
+    """The funding stance the plan names (篇五: 重点支持, 优先保障, 从紧从严, 重点监控)."""
+
+    @model_validator(mode="after")
+    def _one(self) -> BudgetChange:
+        given = (self.percent is not None) + (self.absolute is not None) + self.to_zero
+        if given > 1:
+            raise ValueError("give one of percent, absolute or to_zero")
+        return self
+
+    def as_percent(self) -> float | None:
+        """Equivalent percent change where it is one (absolute changes have none)."""
+        if self.to_zero:
+            return -100.0
+        if self.absolute is not None:
+            return None
+        return self.percent if self.percent is not None else 0.0
+
+
+class Gate(RuleModel):
+    """A unit whose ``attribute`` is 0 (false) gets no budget: 篇一 ex-ante gate, 篇九 filing gate."""
+
+    id: str
+    name: RuleLabel
+    attribute: str
+    effect: Literal["zero", "exclude"] = "zero"
+    source: str | None = None
+
+
+class Monitoring(RuleModel):
+    """双监控: suspend a unit in-year when spending and target progress diverge, or its score is low.
+
+    A suspended unit's unspent budget (``budget × (1 − spending progress)``) goes to the
+    reallocation pool, and ``stop`` sets its next year's budget to zero.
+    """
+
+    spending_progress: str
+    target_progress: str | None = None
+    mismatch_above: float | None = Field(None, gt=0, le=1)
+    low_score_below: float | None = Field(None, ge=0)
+    """Expected low performance: a total below this (in points) also suspends."""
+    stop: bool = True
+    source: str | None = None
+
+
+class Reallocation(RuleModel):
+    """How the pool (cuts sent to it and suspended budgets) is shared out again."""
+
+    rule: Literal["pro_rata", "by_score", "priority", "treasury"] = "pro_rata"
+    eligible_grades: list[str] = Field(default_factory=list)
+    """Grades that may receive; empty means every unit not suspended, gated or cut."""
+    priority: list[str] = Field(default_factory=list)
+    """Unit ids in order, for ``rule: priority``."""
+    cap_percent: float | None = Field(None, gt=0)
+    """A recipient gets at most this % of its own budget; what no one can take returns to the treasury."""
+
+
+class LadderStep(RuleModel):
+    name: RuleLabel
+    change: BudgetChange
+
+
+class Ladder(RuleModel):
+    """篇九 correction ladder: the k-th consecutive failing year applies step k (the last step repeats)."""
+
+    fail_grades: list[str] = Field(min_length=1)
+    steps: list[LadderStep] = Field(min_length=1)
+    source: str | None = None
+
+
+class BudgetRules(RuleModel):
+    amount: str
+    """Number attribute holding each unit's budget this year (yuan)."""
+    by_grade: dict[str, BudgetChange] = Field(default_factory=dict)
+    cuts_to: Literal["treasury", "pool"] = "treasury"
+    gates: list[Gate] = Field(default_factory=list)
+    monitoring: Monitoring | None = None
+    reallocation: Reallocation | None = None
+    ladder: Ladder | None = None
+    source: str | None = None
+
+
+class BonusMonths(RuleModel):
+    """篇四 l.204: k months' basic salary per eligible staff member by unit grade, funded by the unit."""
+
+    salary: str
+    staff: str
+    months: dict[str, float]
+    funded_by: Literal["unit", "treasury"] = "unit"
+    source: str | None = None
+
+
+class PayPool(RuleModel):
+    """Performance-pay pool (篇十四, 篇十七): split into a base part and an incentive part.
+
+    Units here are staff members. ``amount`` is an attribute (each person's share of the
+    pool, summed) or a number (the whole pool). The base part pays each person's
+    ``base`` attribute (post allowance × coefficient), except where a ``fixed`` amount
+    applies to their ``status``; the incentive part is shared by assessment result and is
+    never exceeded.
+    """
+
+    amount: str | float
+    base_percent: float = Field(ge=0, le=100)
+    incentive_percent: float = Field(ge=0, le=100)
+    base: str
+    months: int = Field(12, ge=1)
+    status: str | None = None
+    fixed: dict[str, float] = Field(default_factory=dict)
+    """Monthly base amount by status (篇十四: 见习期 580, 学徒期 440 yuan)."""
+    departed: dict[str, float] = Field(default_factory=dict)
+    """Status → share of the same-post average performance pay (篇十四 退职: 0.5 = base ÷ 7 × 5 at 70 %)."""
+    incentive_by: Literal["score", "grade"] = "score"
+    grade_weights: dict[str, float] = Field(default_factory=dict)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _split(self) -> PayPool:
+        if abs(self.base_percent + self.incentive_percent - 100) > 1e-9:
+            raise ValueError(
+                f"base_percent + incentive_percent = {self.base_percent + self.incentive_percent:g}, not 100"
+            )
+        if self.incentive_by == "grade" and not self.grade_weights:
+            raise ValueError("incentive_by: grade needs grade_weights")
+        if (self.fixed or self.departed) and self.status is None:
+            raise ValueError("fixed and departed amounts need a status attribute")
+        return self
+
+
+class PayRules(RuleModel):
+    bonus_months: BonusMonths | None = None
+    pool: PayPool | None = None
+
+
+class FlagCondition(RuleModel):
+    """When a flag is raised. All given parts must hold."""
+
+    grades: list[str] | None = None
+    attribute: str | None = None
+    below: float | None = None
+    at_least: float | None = None
+    rank: Literal["first", "last"] | None = None
+    consecutive: int = Field(1, ge=1)
+    """The condition must hold this many periods in a row (two 差 years → organisational handling)."""
+    most: str | None = None
+    """Raise for the unit(s) with the most periods flagged by another flag in a ``window``."""
+    window: int | None = Field(None, ge=1)
+    ties: Literal["all", "none", "lowest_total"] = "all"
+
+    @model_validator(mode="after")
+    def _shape(self) -> FlagCondition:
+        if (self.below is not None or self.at_least is not None) and self.attribute is None:
+            raise ValueError("below/at_least need an attribute")
+        if self.attribute is not None and self.below is None and self.at_least is None:
+            raise ValueError("an attribute condition needs below or at_least")
+        if (self.most is None) != (self.window is None):
+            raise ValueError("most and window go together")
+        parts = [self.grades is not None, self.attribute is not None, self.rank is not None, self.most is not None]
+        if not any(parts):
+            raise ValueError("give a condition: grades, attribute, rank or most")
+        if self.most is not None and any(parts[:3]):
+            raise ValueError("a 'most' flag takes no other condition")
+        return self
+
+
+class Flag(RuleModel):
+    id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    name: RuleLabel
+    when: FlagCondition
+    effect: str | None = None
+    """What the plan does to people (free text: 取消评优资格, 诫勉谈话, 调整工作岗位)."""
+    source: str | None = None
+
+
+class Consequences(RuleModel):
+    budget: BudgetRules | None = None
+    pay: PayRules | None = None
+    flags: list[Flag] = Field(default_factory=list)
