@@ -1,0 +1,173 @@
+"""Multi-year simulation and money conservation (issue 3): properties and seed behaviour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import perfsim
+from perfsim.money import allocate_capped, allocate_in_order, split_exact
+from perfsim.population import BehaviourModel, synthetic_units
+from perfsim.simulate import simulate
+
+from conftest import QITAI_SCHEME, label, leaf, make_scheme
+
+
+@given(st.integers(0, 10**9), st.lists(st.floats(0, 1e6), min_size=1, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_split_exact_conserves_every_cent(pool, weights):
+    w = np.array([weights])
+    out = split_exact(np.array([pool]), w)
+    if w.sum() > 0:
+        assert out.sum() == pool
+        assert np.all(out >= 0)
+        ideal = pool * w / w.sum()
+        assert np.all(np.abs(out - ideal) < 1 + 1e-6)
+    else:
+        assert out.sum() == 0
+
+
+@given(st.integers(0, 10**8), st.lists(st.tuples(st.floats(0, 100), st.integers(0, 10**7)), min_size=1, max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_capped_allocation_never_exceeds_caps_or_pool(pool, recipients):
+    weights = np.array([[w for w, _ in recipients]])
+    caps = np.array([[c for _, c in recipients]], dtype=np.int64)
+    out = allocate_capped(np.array([pool]), weights, caps)
+    assert np.all(out <= caps) and np.all(out >= 0)
+    assert out.sum() <= pool
+    open_room = ((weights > 0) & (caps > out)).any()
+    assert out.sum() == pool or not open_room  # money is left over only when no one can take it
+    order = np.arange(len(recipients))[::-1]
+    ordered = allocate_in_order(np.array([pool]), order, caps)
+    assert ordered.sum() == min(pool, caps.sum()) and np.all(ordered <= caps)
+
+
+def budget_scheme():
+    return make_scheme(
+        [leaf("work", 80), leaf("public", 20, rater="public")],
+        grading={
+            "bands": [
+                {"grade": label("优"), "min": 90},
+                {"grade": label("良"), "min": 80},
+                {"grade": label("中"), "min": 60},
+                {"grade": label("差")},
+            ]
+        },
+        attributes=[{"id": "budget", "name": label("预算")}, {"id": "spend", "name": label("支出进度")}],
+        consequences={
+            "budget": {
+                "amount": "budget",
+                "cuts_to": "pool",
+                "by_grade": {"差": {"percent": -10}, "优": {"percent": 5}},
+                "monitoring": {"spending_progress": "spend", "low_score_below": 50},
+                "reallocation": {"rule": "by_score", "eligible_grades": ["优", "良"], "cap_percent": 20},
+            }
+        },
+    )
+
+
+def population(n: int = 60, seed: int = 4):
+    compiled = perfsim.compile_scheme(budget_scheme())
+    rng = np.random.default_rng(seed)
+    frame = synthetic_units(
+        compiled,
+        {"all": n},
+        seed,
+        latent_mean=75,
+        latent_sd=12,
+        attributes={"budget": np.round(rng.uniform(1e5, 1e6, n), 2), "spend": np.round(rng.uniform(0.3, 1, n), 2)},
+    )
+    return compiled, perfsim.load_units(frame, compiled)
+
+
+def test_money_identities_hold_every_year_and_draw():
+    compiled, data = population()
+    sim = simulate(compiled, data, years=6, draws=40, seed=1)
+    assert sim.budget is not None and sim.next_budget is not None
+    assert np.array_equal(sim.budget[1:], sim.next_budget[:-1])  # next year starts where this one ended
+    assert (sim.moved > 0).any()
+
+
+def test_same_seed_same_panel_with_one_or_two_workers():
+    compiled, data = population()
+    one = simulate(compiled, data, years=4, draws=600, seed=9, workers=1)
+    two = simulate(compiled, data, years=4, draws=600, seed=9, workers=2)
+    assert np.array_equal(one.total, two.total) and np.array_equal(one.budget, two.budget)
+    other = simulate(compiled, data, years=4, draws=600, seed=10)
+    assert not np.array_equal(one.total, other.total)
+
+
+def test_without_budget_link_years_do_not_depend_on_budget_rules():
+    compiled, data = population()
+    harsher = budget_scheme().model_dump()
+    harsher["consequences"]["budget"]["by_grade"]["差"] = {"percent": -90}
+    harsh = perfsim.compile_scheme(perfsim.scheme_from_data(harsher))
+    off = BehaviourModel(capacity_elasticity=0)
+    a = simulate(compiled, data, years=5, draws=30, seed=3, model=off)
+    b = simulate(harsh, data, years=5, draws=30, seed=3, model=off)
+    assert np.array_equal(a.total, b.total)  # scores ignore money when the link is off
+    assert not np.array_equal(a.budget, b.budget)
+    on = BehaviourModel(capacity_elasticity=0.5)
+    c = simulate(compiled, data, years=5, draws=30, seed=3, model=on)
+    d = simulate(harsh, data, years=5, draws=30, seed=3, model=on)
+    assert np.array_equal(c.total[0], d.total[0]) and not np.array_equal(c.total[1:], d.total[1:])
+
+
+def test_cut_for_poor_grade_traps_units_when_budget_feeds_performance():
+    compiled, data = population(n=80)
+    on = simulate(compiled, data, years=8, draws=50, seed=2, model=BehaviourModel(capacity_elasticity=0.6))
+    off = simulate(compiled, data, years=8, draws=50, seed=2, model=BehaviourModel(capacity_elasticity=0))
+    lowest = len(compiled.grades) - 1
+    assert (on.grade[-1] == lowest).mean() > (off.grade[-1] == lowest).mean()
+    assert on.stuck(3).mean() > off.stuck(3).mean()
+    assert on.gini()[-1].mean() > on.gini()[0].mean()
+
+
+def test_qitai_panel_and_summary(qitai):
+    compiled, data = qitai
+    sim = simulate(compiled, data, years=3, draws=5, seed=0)
+    panel = sim.panel()
+    assert len(panel) == 3 * 5 * 75
+    assert {"pay bonus", "flag organisational_handling"} <= set(panel.columns)
+    first = panel[panel.year == 1]
+    assert not first["flag organisational_handling"].any()  # needs two years
+    summary = sim.summary()
+    assert list(summary["year"]) == [1, 2, 3]
+    shares = summary[[c for c in summary.columns if c.startswith("share ") and "stuck" not in c]]
+    assert np.allclose(shares.sum(axis=1), 1)
+
+
+def test_simulation_with_values_equals_separate_evaluations(qitai):
+    compiled, data = qitai
+    rng = np.random.default_rng(0)
+    noisy = {"public": np.clip(data.values["public"] + rng.normal(0, 5, (4, len(data))), 0, 100)}
+    batch = perfsim.evaluate(compiled, data, values=noisy)
+    frame = pd.read_csv(QITAI_SCHEME.parent.parent / "data" / "qitai-county.csv")
+    for s in range(4):
+        one = frame.assign(public=noisy["public"][s])
+        single = perfsim.evaluate(compiled, perfsim.load_units(one, compiled))
+        assert np.array_equal(batch.total[s], single.total[0])
+
+
+@given(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 1e7), st.floats(0, 1)), min_size=1, max_size=25))
+@settings(max_examples=100, deadline=None)
+def test_reallocation_conserves_money_to_the_cent(units):
+    from perfsim.consequences import apply_consequences
+
+    compiled = perfsim.compile_scheme(budget_scheme())
+    frame = pd.DataFrame(
+        {
+            "unit": [f"u{i}" for i in range(len(units))],
+            "work": [u[0] for u in units],
+            "public": [u[0] for u in units],
+            "budget": [round(u[1], 2) for u in units],
+            "spend": [u[2] for u in units],
+        }
+    )
+    ev = perfsim.evaluate(compiled, perfsim.load_units(frame, compiled))
+    o, _ = apply_consequences(ev)
+    assert o.received.sum() + o.returned.sum() == o.released.sum() + o.cut_to_pool.sum()
+    assert o.next_budget.sum() == o.budget.sum() - o.cut.sum() + o.increase.sum() + o.received.sum()
+    assert np.all(o.next_budget >= 0)
