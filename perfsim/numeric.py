@@ -10,6 +10,10 @@ SNAP_DECIMALS = 9
 as ``0.9 * 100 == 90.00000000000001`` never moves a unit across a band boundary."""
 
 
+HALF_TOLERANCE = 1e-14
+"""Relative distance below a half that still counts as the half (binary noise of x * 10**d)."""
+
+
 def snap(x: ArrayLike) -> NDArray[np.float64]:
     """Remove binary floating-point noise below ``10**-9``."""
     return np.asarray(np.round(np.asarray(x, dtype=np.float64), SNAP_DECIMALS), dtype=np.float64)
@@ -35,8 +39,12 @@ def round_half_up(x: ArrayLike, decimals: int) -> NDArray[np.float64]:
         Rounded values, same shape.
     """
     scale = 10.0**decimals
-    scaled = np.round(np.asarray(x, dtype=np.float64) * scale, SNAP_DECIMALS)
-    return np.copysign(np.floor(np.abs(scaled) + 0.5), scaled) / scale
+    scaled = np.asarray(x, dtype=np.float64) * scale
+    magnitude = np.abs(scaled)
+    whole = np.floor(magnitude)
+    # a float within a few ulps of a half is that half (2564.52935 * 1e4 = 25645293.499999996)
+    up = (magnitude - whole) + magnitude * HALF_TOLERANCE >= 0.5
+    return np.asarray(np.copysign(whole + up, scaled) / scale, dtype=np.float64)
 
 
 def round_count(x: ArrayLike, rule: str) -> NDArray[np.int64]:
