@@ -41,6 +41,9 @@ def department_population(n_units: int, seed: int = 1) -> pd.DataFrame:
         frame[ind] = np.clip(np.round(latent + rng.normal(0, 6, n_units), 1), 0, 100)
     frame["verification"] = rng.choice([0, 0, 0.5, 1, 2.5], n_units)
     frame["complaints"] = rng.choice([0, 0, 0, 1, 3], n_units)
+    frame["staff"] = rng.integers(8, 60, n_units)
+    frame["salary"] = np.round(rng.normal(4200, 500, n_units), -1)
+    frame["satisfaction"] = np.clip(np.round(latent - 8 + rng.normal(0, 8, n_units), 1), 0, 100)
     return frame
 
 

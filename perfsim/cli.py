@@ -50,6 +50,25 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from .population import BehaviourModel
+    from .simulate import simulate
+
+    out = check_output_path(args.output) if args.output else None
+    compiled = compile_scheme(load_scheme(args.scheme))
+    data = load_units(args.data, compiled, encoding=args.encoding)
+    if args.years < 1 or args.draws < 1:
+        raise PerfsimError("--years and --draws must be at least 1", hint="e.g. --years 10 --draws 200")
+    model = BehaviourModel(capacity_elasticity=args.capacity_elasticity)
+    sim = simulate(compiled, data, years=args.years, draws=args.draws, seed=args.seed, model=model)
+    summary = sim.summary()
+    print(summary.to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
+    if out is not None:
+        write_table(sim.panel(), out)
+        print(f"wrote {out} ({args.years} years × {args.draws} draws × {len(data)} units)")
+    return 0
+
+
 def _cmd_lint(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
     findings = lint(scheme)

@@ -87,8 +87,8 @@ def _attribute(ev: Evaluation, name: str, field_path: str) -> NDArray[np.float64
 
 def _grade_mask(ev: Evaluation, grades: list[str]) -> Bool2:
     labels = [g.zh for g in ev.compiled.grades]
-    idx = [labels.index(g) for g in grades]
-    return np.isin(ev.grade, idx)
+    table = np.array([label in grades for label in labels])
+    return table[ev.grade]
 
 
 def _apply_change(budget: Cents, change: r.BudgetChange) -> Cents:

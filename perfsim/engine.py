@@ -134,7 +134,7 @@ def _leaf_fractions(
             dead = dead | data.missing[inp_name][units]
         if col.leaf in leaf_vetoed:
             dead = dead | leaf_vetoed[col.leaf]
-        fractions.append(np.where(dead, 0.0, frac))
+        fractions.append(np.where(dead, 0.0, frac) if dead.any() else frac)
         applicable.append(~data.not_applicable[value_col][units])
     return fractions, applicable
 

@@ -39,12 +39,17 @@ def round_half_up(x: ArrayLike, decimals: int) -> NDArray[np.float64]:
         Rounded values, same shape.
     """
     scale = 10.0**decimals
-    scaled = np.asarray(x, dtype=np.float64) * scale
-    magnitude = np.abs(scaled)
-    whole = np.floor(magnitude)
-    # a float within a few ulps of a half is that half (2564.52935 * 1e4 = 25645293.499999996)
-    up = (magnitude - whole) + magnitude * HALF_TOLERANCE >= 0.5
-    return np.asarray(np.copysign(whole + up, scaled) / scale, dtype=np.float64)
+    scaled = np.array(x, dtype=np.float64)
+    scaled *= scale
+    # a float within a few ulps of a half is that half (2564.52935 * 1e4 = 25645293.499999996):
+    # floor(|s| * (1 + tol) + 0.5) rounds those up, and only those
+    rounded = np.abs(scaled, out=np.empty_like(scaled))
+    rounded *= 1.0 + HALF_TOLERANCE
+    rounded += 0.5
+    np.floor(rounded, out=rounded)
+    np.copysign(rounded, scaled, out=rounded)
+    rounded /= scale
+    return rounded
 
 
 def round_count(x: ArrayLike, rule: str) -> NDArray[np.int64]:

@@ -63,7 +63,16 @@ def test_schema_is_json_schema_of_scheme(tmp_path, capsys):
     assert {"indicators", "unit_classes", "grading", "vetoes"} <= set(schema["properties"])
 
 
-@pytest.mark.parametrize("command", ["evaluate", "explain", "lint", "schema"])
+def test_simulate_prints_summary_and_writes_panel(tmp_path, capsys):
+    out = tmp_path / "panel.parquet"
+    args = ["simulate", str(QITAI_SCHEME), str(QITAI_DATA), "--years", "3", "--draws", "4", "-o", str(out)]
+    assert main(args) == 0
+    panel = pd.read_parquet(out)
+    assert len(panel) == 3 * 4 * 75 and set(panel["year"]) == {1, 2, 3}
+    assert "flag organisational_handling" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["evaluate", "explain", "simulate", "lint", "schema"])
 def test_help_on_every_command(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])

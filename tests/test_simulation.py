@@ -92,9 +92,11 @@ def test_money_identities_hold_every_year_and_draw():
 
 def test_same_seed_same_panel_with_one_or_two_workers():
     compiled, data = population()
-    one = simulate(compiled, data, years=4, draws=600, seed=9, workers=1)
-    two = simulate(compiled, data, years=4, draws=600, seed=9, workers=2)
-    assert np.array_equal(one.total, two.total) and np.array_equal(one.budget, two.budget)
+    one = simulate(compiled, data, years=4, draws=250, seed=9, workers=1)
+    for executor in ("process", "thread"):
+        two = simulate(compiled, data, years=4, draws=250, seed=9, workers=2, executor=executor)
+        assert np.array_equal(one.total, two.total) and np.array_equal(one.budget, two.budget)
+        assert np.array_equal(one.grade, two.grade)
     other = simulate(compiled, data, years=4, draws=600, seed=10)
     assert not np.array_equal(one.total, other.total)
 
