@@ -125,6 +125,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_explain)
 
     p = sub.add_parser(
+        "simulate",
+        help="run the scheme and its consequences forward over years",
+        description="Simulate years of evaluation → grade → consequences → next year's budget, "
+        "for many random draws; print a summary per year.",
+    )
+    data_args(p)
+    p.add_argument("--years", type=int, default=10, help="years to simulate (default 10)")
+    p.add_argument("--draws", type=int, default=100, help="random draws (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same results)")
+    p.add_argument(
+        "--capacity-elasticity",
+        type=float,
+        default=0.1,
+        help="budget → performance link (0 turns it off; default 0.1)",
+    )
+    p.add_argument("-o", "--output", type=Path, help="write the unit × year × draw panel (.csv, .xlsx, .parquet)")
+    p.set_defaults(run=_cmd_simulate)
+
+    p = sub.add_parser(
         "lint",
         help="check a scheme file for errors and suspicious settings",
         description="Load a scheme strictly (errors exit 2) and list warnings.",
