@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from . import rules as r
@@ -63,6 +64,24 @@ class Outcome:
     pay: dict[str, NDArray[np.float64]]
     """Yuan per unit: ``bonus`` (bonus months), ``base``, ``incentive``, ``departed``."""
     flags: dict[str, Bool2]
+
+    def ledger(self) -> pd.DataFrame:
+        """Where money went, per rule and draw (yuan): one row per draw, one column per movement."""
+        stopped = self.gated | (self.suspended & (self.next_budget - self.received == 0))
+        by_rule = {
+            "gate: not arranged": np.where(self.gated, self.cut, 0),
+            "monitoring: stopped": np.where(~self.gated & stopped, self.cut, 0),
+            "monitoring: unspent or adjusted to pool": self.released,
+            "ladder: cut": np.where(~stopped & (self.ladder_step > 0), self.cut, 0),
+            "grade rule: cut": np.where(~stopped & (self.ladder_step == 0), self.cut, 0),
+            "grade rule: increase (treasury)": self.increase,
+            "cuts sent to pool": self.cut_to_pool,
+            "reallocation: received": self.received,
+        }
+        frame = pd.DataFrame({name: to_yuan(v.sum(axis=1)) for name, v in by_rule.items()})
+        frame["reallocation: returned to treasury"] = to_yuan(self.returned)
+        frame.index.name = "draw"
+        return frame
 
     @property
     def pool(self) -> NDArray[np.int64]:
@@ -119,6 +138,14 @@ def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int
             suspended |= total < mon.low_score_below
         suspended &= ~gated
         released = np.where(suspended, to_cents(to_yuan(budget) * (1.0 - spend)), 0)
+        if mon.adjust_by_severity and mon.target_progress is not None:
+            target = np.clip(_attribute(ev, mon.target_progress, "budget.monitoring"), 0, 1)[None, :]
+            gap = np.abs(spend - target)
+            percent = np.zeros(shape)
+            for severity in sorted(mon.adjust_by_severity, key=lambda st: st.gap):
+                percent = np.where(gap > severity.gap, severity.percent, percent)
+            adjusted = ~suspended & ~gated & (percent < 0)
+            released = np.where(adjusted, to_cents(to_yuan(budget) * (-percent / 100.0)), released)
     # next year's budget by grade, or by the ladder for failing units
     nxt = budget.copy()
     labels = [g.zh for g in ev.compiled.grades]
@@ -198,6 +225,8 @@ def _pay(ev: Evaluation, rules: r.PayRules, shape: tuple[int, int]) -> dict[str,
         pool_rules = rules.pool
         n = len(ev.data)
         base_attr = _attribute(ev, pool_rules.base, "pay.pool.base")
+        if pool_rules.coefficient is not None:
+            base_attr = base_attr * _attribute(ev, pool_rules.coefficient, "pay.pool.coefficient")
         status = (
             np.asarray(ev.data.attributes.get(pool_rules.status, np.full(n, "")), dtype=str)
             if pool_rules.status

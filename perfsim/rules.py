@@ -58,6 +58,13 @@ class Gate(RuleModel):
     source: str | None = None
 
 
+class SeverityStep(RuleModel):
+    """A mid-year budget adjustment when the progress gap is above ``gap`` (篇五 l.289: 视情节轻重)."""
+
+    gap: float = Field(gt=0, le=1)
+    percent: float = Field(ge=-100, le=0)
+
+
 class Monitoring(RuleModel):
     """双监控: suspend a unit in-year when spending and target progress diverge, or its score is low.
 
@@ -71,6 +78,9 @@ class Monitoring(RuleModel):
     low_score_below: float | None = Field(None, ge=0)
     """Expected low performance: a total below this (in points) also suspends."""
     stop: bool = True
+    adjust_by_severity: list[SeverityStep] = Field(default_factory=list)
+    """Units not suspended whose progress gap exceeds a step's ``gap`` lose that step's percent of this
+    year's budget to the pool (the largest step that applies)."""
     source: str | None = None
 
 
@@ -135,6 +145,8 @@ class PayPool(RuleModel):
     base_percent: float = Field(ge=0, le=100)
     incentive_percent: float = Field(ge=0, le=100)
     base: str
+    coefficient: str | None = None
+    """篇十七: base pay = base amount × post coefficient (岗位系数); names the coefficient attribute."""
     months: int = Field(12, ge=1)
     status: str | None = None
     fixed: dict[str, float] = Field(default_factory=dict)

@@ -266,3 +266,62 @@ def test_priority_naming_unknown_unit_is_a_data_error():
     _, _, ev = run(scheme, [{"unit": "a", "score": 95, "budget": 10}, {"unit": "b", "score": 10, "budget": 10}])
     with pytest.raises(perfsim.DataError, match=r"priority\[1\]"):
         apply_consequences(ev)
+
+
+def test_pian5_mid_year_adjustment_by_severity_and_ledger():
+    scheme = budget_scheme(
+        {
+            "cuts_to": "pool",
+            "monitoring": {
+                "spending_progress": "spend",
+                "target_progress": "progress",
+                "stop": False,
+                "adjust_by_severity": [{"gap": 0.1, "percent": -10}, {"gap": 0.3, "percent": -30}],
+            },
+            "reallocation": {"rule": "pro_rata"},
+        },
+        [{"id": "spend", "name": label("支出进度")}, {"id": "progress", "name": label("目标进度")}],
+    )
+    rows = [
+        {"unit": "a", "score": 85, "budget": 1000, "spend": 0.5, "progress": 0.65},  # gap 0.15 → −10 %
+        {"unit": "b", "score": 85, "budget": 1000, "spend": 0.2, "progress": 0.6},  # gap 0.4 → −30 %
+        {"unit": "c", "score": 85, "budget": 1000, "spend": 0.6, "progress": 0.6},
+    ]
+    _, _, ev = run(scheme, rows)
+    o, _ = apply_consequences(ev)
+    assert list(o.released[0]) == [to_cents(100), to_cents(300), 0]
+    ledger = o.ledger()
+    assert ledger.loc[0, "monitoring: unspent or adjusted to pool"] == 400
+    assert ledger.loc[0, "reallocation: received"] + ledger.loc[0, "reallocation: returned to treasury"] == 400
+
+
+def test_pian17_base_amount_times_post_coefficient():
+    scheme = make_scheme(
+        [leaf("assessment", 100)],
+        attributes=[
+            {"id": "base_amount", "name": label("基础性绩效工资基数")},
+            {"id": "coef", "name": label("岗位系数")},
+        ],
+        consequences={
+            "pay": {
+                "pool": {
+                    "amount": 100_000,
+                    "base_percent": 60,
+                    "incentive_percent": 40,
+                    "base": "base_amount",
+                    "coefficient": "coef",
+                    "months": 1,
+                }
+            }
+        },
+    )
+    _, _, ev = run(
+        scheme,
+        [
+            {"unit": "t", "assessment": 80, "base_amount": 2000, "coef": 1.3},
+            {"unit": "w", "assessment": 70, "base_amount": 2000, "coef": 0.9},
+        ],
+    )
+    outcome, _ = apply_consequences(ev)
+    assert list(outcome.pay["base"][0]) == [2600, 1800]
+    assert outcome.pay["incentive"][0].sum() == pytest.approx(40_000)

@@ -173,3 +173,22 @@ def test_reallocation_conserves_money_to_the_cent(units):
     assert o.received.sum() + o.returned.sum() == o.released.sum() + o.cut_to_pool.sum()
     assert o.next_budget.sum() == o.budget.sum() - o.cut.sum() + o.increase.sum() + o.received.sum()
     assert np.all(o.next_budget >= 0)
+
+
+def test_ratchet_targets_follow_last_years_actual():
+    scheme = make_scheme([leaf("output", 100, {"method": "completion_ratio", "standard": 100, "cap": 1.5})])
+    compiled = perfsim.compile_scheme(scheme)
+    data = perfsim.load_units(pd.DataFrame({"unit": ["a", "b"], "output": [120, 80]}), compiled)
+    quiet = BehaviourModel(year_sd=0, default_noise=0, capacity_elasticity=0)
+    plain = simulate(compiled, data, years=3, draws=1, seed=0, model=quiet)
+    ratchet = simulate(
+        compiled,
+        data,
+        years=3,
+        draws=1,
+        seed=0,
+        model=BehaviourModel(year_sd=0, default_noise=0, capacity_elasticity=0, ratchet=True),
+    )
+    assert np.allclose(plain.total[:, 0], [[100, 80]] * 3)  # same actuals every year
+    assert np.allclose(ratchet.total[0, 0], [100, 80])  # year 1 against the standard
+    assert np.allclose(ratchet.total[1:, 0], 100)  # then against last year's actual
