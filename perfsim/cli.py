@@ -9,23 +9,55 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .compile import compile_scheme
-from .data import load_units
+from .compile import CompiledScheme, compile_scheme
+from .data import UnitData, load_units
 from .engine import evaluate
 from .errors import PerfsimError
 from .io import check_output_path, write_atomic, write_table
 from .lint import lint
 from .results import explain, results_frame
+from .scenario import is_scenario_file, list_scenarios, load_scenario
 from .scheme import Scheme, load_scheme
 
 EXIT_USER_ERROR = 2
 
 
+def _load(source: Path, data_path: Path | None, encoding: str) -> tuple[CompiledScheme, UnitData]:
+    """A scenario bundle (which names its data), or a scheme file plus a data file."""
+    if is_scenario_file(source):
+        if data_path is not None:
+            raise PerfsimError(
+                f"{source} is a scenario, which names its own data",
+                field=str(data_path),
+                hint="drop the data argument, or give the scheme file instead of the scenario",
+            )
+        scenario = load_scenario(source, encoding=encoding)
+        return scenario.compiled, scenario.data
+    if data_path is None:
+        raise PerfsimError(
+            "a scheme file needs a data file",
+            file=source,
+            hint="perfsim evaluate SCHEME DATA, or name a scenario file (scenarios/*.yaml)",
+        )
+    compiled = compile_scheme(load_scheme(source))
+    return compiled, load_units(data_path, compiled, encoding=encoding)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    found = list_scenarios(args.folder)
+    if not found:
+        print(f"no scenario files in {args.folder}")
+        return 0
+    width = max(len(str(path)) for path, _ in found)
+    for path, spec in found:
+        print(f"{str(path):<{width}}  {spec.name.zh} — {spec.description}")
+    return 0
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     out = check_output_path(args.output) if args.output else None
-    scheme = load_scheme(args.scheme)
-    compiled = compile_scheme(scheme)
-    data = load_units(args.data, compiled, encoding=args.encoding)
+    compiled, data = _load(args.scheme, args.data, args.encoding)
+    scheme = compiled.scheme
     frame = results_frame(evaluate(compiled, data, detail=True))
     if out is not None:
         write_table(frame, out)
@@ -42,9 +74,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    scheme = load_scheme(args.scheme)
-    compiled = compile_scheme(scheme)
-    data = load_units(args.data, compiled, encoding=args.encoding)
+    if len(args.rest) not in (1, 2):
+        raise PerfsimError("explain takes SCENARIO UNIT or SCHEME DATA UNIT", hint="perfsim explain --help")
+    data_path = Path(args.rest[0]) if len(args.rest) == 2 else None
+    args.unit = args.rest[-1]
+    compiled, data = _load(args.scheme, data_path, args.encoding)
     data.unit_position(args.unit)  # a clear error for an unknown unit before evaluating
     print(explain(evaluate(compiled, data, detail=True), args.unit))
     return 0
@@ -55,8 +89,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate
 
     out = check_output_path(args.output) if args.output else None
-    compiled = compile_scheme(load_scheme(args.scheme))
-    data = load_units(args.data, compiled, encoding=args.encoding)
+    compiled, data = _load(args.scheme, args.data, args.encoding)
     if args.years < 1 or args.draws < 1:
         raise PerfsimError("--years and --draws must be at least 1", hint="e.g. --years 10 --draws 200")
     model = BehaviourModel(capacity_elasticity=args.capacity_elasticity)
@@ -101,9 +134,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"perfsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def data_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("scheme", type=Path, help="scheme file (YAML)")
-        p.add_argument("data", type=Path, help="unit data: .csv (UTF-8), .xlsx or .parquet; wide or long")
+    def data_args(p: argparse.ArgumentParser, data: bool = True) -> None:
+        p.add_argument(
+            "scheme",
+            type=Path,
+            metavar="SCENARIO_OR_SCHEME",
+            help="a scenario file (scenarios/*.yaml, which names its data) or a scheme file",
+        )
+        if data:
+            p.add_argument(
+                "data",
+                type=Path,
+                nargs="?",
+                metavar="DATA",
+                help="unit data for a scheme file: .csv (UTF-8), .xlsx or .parquet; wide or long",
+            )
         p.add_argument("--encoding", default="utf-8", help="text encoding of a CSV file (default utf-8; e.g. gb18030)")
 
     p = sub.add_parser(
@@ -120,8 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="trace how one unit's grade was reached",
         description="Trace one unit: indicator scores, sections, caps, vetoes, bands, quotas.",
     )
-    data_args(p)
-    p.add_argument("unit", help="the unit id")
+    data_args(p, data=False)
+    p.add_argument("rest", nargs="+", metavar="[DATA] UNIT", help="the data file (for a scheme file) and the unit id")
     p.set_defaults(run=_cmd_explain)
 
     p = sub.add_parser(
@@ -142,6 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", type=Path, help="write the unit × year × draw panel (.csv, .xlsx, .parquet)")
     p.set_defaults(run=_cmd_simulate)
+
+    p = sub.add_parser(
+        "list",
+        help="list the bundled scenarios",
+        description="List scenario files with a one-line description each.",
+    )
+    p.add_argument("folder", type=Path, nargs="?", default=Path("scenarios"), help="folder (default: scenarios)")
+    p.set_defaults(run=_cmd_list)
 
     p = sub.add_parser(
         "lint",

@@ -353,7 +353,7 @@ def evaluate(
         part, class_detail = _evaluate_class(
             compiled, cc, data, units, draws, replaced, _boundaries(compiled, cc, detail)
         )
-        if part.shape[0] != weighted.shape[0]:
+        if part.shape[0] > weighted.shape[0]:
             weighted = np.broadcast_to(weighted, (part.shape[0], n_units)).copy()
         weighted[:, units] = part
         details.append(class_detail if detail or scheme.grading.ranking.break_by else None)

@@ -1,76 +1,62 @@
-"""Generate the bundled unit data of the scenarios, reproducibly (same seed → same bytes).
+"""Generate the bundled unit data of every scenario, reproducibly (same seed → byte-identical files).
 
-Run ``python scenarios/generate_data.py`` from the repository root; it rewrites
-``scenarios/data/*.csv``. Values are synthetic but plausible: rater marks drawn around a
-unit's latent performance with rater noise, rare deductions and vetoes.
+Run from the repository root::
+
+    python scenarios/generate_data.py            # all scenarios
+    python scenarios/generate_data.py qitai-county
+
+Each module in ``scenarios/generators/`` names its scenario (``SCENARIO``) and builds its
+data with ``generate(seed)``: synthetic but plausible values (rater marks around a latent
+performance, rare deductions and vetoes, budgets, head counts), with the kinds and numbers of
+units the source plan describes. The data files are written to ``scenarios/data/<id>.csv``
+(UTF-8, ``\\n`` line ends, numbers with at most 10 significant digits).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
+import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+SEED = 20241127
 
 
-def _marks(rng: np.random.Generator, latent: np.ndarray, noise: float) -> np.ndarray:
-    return np.clip(np.round(latent + rng.normal(0, noise, latent.shape), 1), 0, 100)
+def generators() -> dict[str, object]:
+    """Scenario id → generator module."""
+    sys.path.insert(0, str(HERE))
+    import generators as package
+
+    out = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"generators.{info.name}")
+        out[module.SCENARIO] = module
+    return dict(sorted(out.items()))
 
 
-def qitai_county(seed: int) -> pd.DataFrame:
-    """篇四 Qitai county: 15 townships and 60 county departments (level-2 units)."""
-    rng = np.random.default_rng(seed)
-    townships = [f"乡镇{i:02d}" for i in range(1, 16)]
-    departments = [f"部门{i:02d}" for i in range(1, 61)]
-    units = townships + departments
-    classes = ["township"] * len(townships) + ["department"] * len(departments)
-    n = len(units)
-    latent = rng.normal(84, 6, n)
-    frame = pd.DataFrame({"unit": [f"U{i:03d}" for i in range(1, n + 1)], "name": units, "class": classes})
-    is_township = np.array(classes) == "township"
-    dept_only = ["annual_targets"]
-    town_only = ["economy", "society", "public_service"]
-    for ind in ["key_tasks", *dept_only, "conduct", *town_only]:
-        for period, noise in (("H1", 5.0), ("Y", 4.0)):
-            marks = _marks(rng, latent, noise)
-            if ind in dept_only:
-                frame[f"{ind}@{period}"] = np.where(is_township, np.nan, marks)
-            elif ind in town_only:
-                frame[f"{ind}@{period}"] = np.where(is_township, marks, np.nan)
-            else:
-                frame[f"{ind}@{period}"] = marks
-    frame["tracking"] = _marks(rng, latent + 2, 5.0)
-    frame["special_public"] = _marks(rng, latent - 3, 7.0)
-    frame["audit"] = _marks(rng, latent, 6.0)
-    frame["public"] = _marks(rng, latent - 2, 6.0)
-    frame["verification"] = np.round(rng.choice([0, 0, 0, 0.5, 1, 1.5, 2.5], n), 1)
-    frame["complaints"] = np.round(rng.choice([0, 0, 0, 0, 0.5, 1, 3], n), 1)
-    frame["veto_family_planning"] = 0
-    frame["veto_public_security"] = 0
-    frame["veto_safety_accident"] = (rng.random(n) < 0.02).astype(int)
-    frame["veto_construction_accident"] = 0
-    frame["staff"] = rng.integers(8, 60, n)
-    frame["salary"] = np.round(rng.normal(4200, 500, n), -1)
-    frame["satisfaction"] = np.clip(np.round(latent - 8 + rng.normal(0, 8, n), 1), 0, 100)
-    return frame
+def write(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
 
 
-GENERATORS = {"qitai-county": qitai_county}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seed", type=int, default=20241127)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenarios", nargs="*", help="scenario ids (default: all)")
+    parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--out", type=Path, default=HERE / "data")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    found = generators()
+    unknown = [s for s in args.scenarios if s not in found]
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)}; known: {', '.join(found)}")
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, make in GENERATORS.items():
-        frame = make(args.seed)
-        frame.to_csv(args.out / f"{name}.csv", index=False, float_format="%.10g", lineterminator="\n")
-        print(f"wrote {args.out / f'{name}.csv'} ({len(frame)} units)")
+    for name in args.scenarios or list(found):
+        frame = found[name].generate(args.seed)  # type: ignore[attr-defined]
+        write(frame, args.out / f"{name}.csv")
+        print(f"wrote {args.out / f'{name}.csv'} ({len(frame)} rows)")
 
 
 if __name__ == "__main__":

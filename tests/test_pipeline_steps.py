@@ -278,3 +278,12 @@ def test_unknown_parameter_is_a_clear_error():
         perfsim.evaluate(compiled, data, {"points:aa": [1.0]})
     with pytest.raises(perfsim.ParameterError, match="same number of draws"):
         perfsim.evaluate(compiled, data, {"points:a": [1.0, 2.0], "cutoff:优秀": [90, 91, 92]})
+
+
+def test_draws_varying_one_class_only(qitai):
+    compiled, data = qitai
+    ev = perfsim.evaluate(compiled, data, {"points:department/public": [5, 10, 20]})
+    township = data.class_index == compiled.class_index("township")
+    assert np.array_equal(ev.total[0, township], ev.total[2, township])
+    assert not np.array_equal(ev.total[0, ~township], ev.total[2, ~township])
+    assert np.array_equal(ev.total[1], perfsim.evaluate(compiled, data).total[0])

@@ -1,0 +1,1 @@
+"""One module per scenario: ``SCENARIO`` (the scenario id) and ``generate(seed) -> DataFrame``."""
