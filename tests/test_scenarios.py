@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 import perfsim
-from conftest import SCENARIOS
 from perfsim.cli import main
 from perfsim.consequences import apply_consequences
 from perfsim.scenario import list_scenarios, load_scenario
+
+from conftest import SCENARIOS
 
 # one scenario per row of the table in shared/seeds/README.md
 SEED_TABLE = {
