@@ -163,6 +163,12 @@ class CompiledClass:
     def leaves(self) -> list[int]:
         return [n for n in range(len(self.ids)) if not self.children[n] and n != 0]
 
+    def method_of(self, leaf: int) -> str:
+        """The scoring method name of a leaf."""
+        node = self.indicators[leaf]
+        assert node is not None and node.method is not None
+        return node.method.method
+
     def index(self, node_id: str) -> int:
         return self.ids.index(node_id)
 

@@ -1,0 +1,46 @@
+"""Outcomes designers ask about, per draw: grade shares, totals, grade changes and money."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from ..consequences import apply_consequences
+from ..engine import Evaluation
+from ..money import to_yuan
+
+
+def has_budget(ev: Evaluation) -> bool:
+    rules = ev.compiled.scheme.consequences
+    return rules is not None and rules.budget is not None
+
+
+def budget_change(ev: Evaluation) -> NDArray[np.float64] | None:
+    """Next year's budget minus this year's, per draw and unit (yuan), or None without budget rules."""
+    if not has_budget(ev):
+        return None
+    outcome, _ = apply_consequences(ev)
+    return to_yuan(outcome.next_budget - outcome.budget)
+
+
+def outcome_metrics(ev: Evaluation, baseline_grade: NDArray[np.int8] | None = None) -> pd.DataFrame:
+    """One row per draw: ``share <grade>``, ``mean total``, ``grade changes`` (vs a baseline) and, with
+    budget rules, ``budget cut`` (sum of reductions), ``budget moved`` and ``units losing budget``."""
+    grades = ev.compiled.grades
+    out: dict[str, NDArray] = {}
+    for g, label in enumerate(grades):
+        out[f"share {label.zh}"] = (ev.grade == g).mean(axis=1)
+    out["mean total"] = ev.total.mean(axis=1)
+    if baseline_grade is not None:
+        out["grade changes"] = (ev.grade != baseline_grade).sum(axis=1)
+    change = budget_change(ev)
+    if change is not None:
+        out["budget cut"] = np.maximum(-change, 0).sum(axis=1)
+        out["budget moved"] = np.abs(change).sum(axis=1)
+        out["units losing budget"] = (change < 0).sum(axis=1)
+    return pd.DataFrame(out)
+
+
+def lowest_share(ev: Evaluation) -> NDArray[np.float64]:
+    return (ev.grade == len(ev.compiled.grades) - 1).mean(axis=1)
