@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from . import rules as r
 from .engine import Evaluation
 from .errors import DataError
-from .money import Cents, allocate_capped, allocate_in_order, split_exact, to_cents, to_yuan
+from .money import Cents, allocate_capped, allocate_in_order, scale_cents, split_exact, to_cents, to_yuan
 
 Bool2 = NDArray[np.bool_]
 Int2 = NDArray[np.int64]
@@ -110,13 +110,27 @@ def _grade_mask(ev: Evaluation, grades: list[str]) -> Bool2:
     return table[ev.grade]
 
 
-def _apply_change(budget: Cents, change: r.BudgetChange) -> Cents:
-    if change.to_zero:
-        return np.zeros_like(budget)
-    if change.absolute is not None:
-        return np.maximum(budget + to_cents(change.absolute), 0)
-    factor = 1.0 + (change.percent or 0.0) / 100.0
-    return to_cents(to_yuan(budget) * factor)
+def _change_tables(changes: list[r.BudgetChange | None]) -> tuple[NDArray[np.float64], Cents]:
+    """Per-index multiplier and added cents, so one pass applies a rule table: max(b × f + a, 0)."""
+    factor = np.ones(len(changes))
+    add = np.zeros(len(changes), dtype=np.int64)
+    for i, change in enumerate(changes):
+        if change is None:
+            continue
+        if change.to_zero:
+            factor[i] = 0.0
+        elif change.absolute is not None:
+            add[i] = to_cents(change.absolute)
+        else:
+            factor[i] = 1.0 + (change.percent or 0.0) / 100.0
+    return factor, add
+
+
+def _apply_tables(budget: Cents, index: NDArray, factor: NDArray[np.float64], add: Cents) -> Cents:
+    out = scale_cents(budget, factor[index])
+    if add.any():
+        out = np.maximum(out + add[index], 0)
+    return out
 
 
 def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int, int]) -> dict[str, NDArray]:
@@ -147,11 +161,12 @@ def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int
             adjusted = ~suspended & ~gated & (percent < 0)
             released = np.where(adjusted, to_cents(to_yuan(budget) * (-percent / 100.0)), released)
     # next year's budget by grade, or by the ladder for failing units
-    nxt = budget.copy()
     labels = [g.zh for g in ev.compiled.grades]
-    for grade, change in rules.by_grade.items():
-        mask = ev.grade == labels.index(grade)
-        nxt = np.where(mask, _apply_change(budget, change), nxt)
+    nxt = (
+        _apply_tables(budget, ev.grade, *_change_tables([rules.by_grade.get(g) for g in labels]))
+        if rules.by_grade
+        else budget.copy()
+    )
     streak = np.zeros(shape, dtype=np.int64)
     step = np.zeros(shape, dtype=np.int64)
     if rules.ladder is not None:
@@ -159,8 +174,9 @@ def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int
         before = state.ladder_streak if state.ladder_streak is not None else np.zeros(shape, dtype=np.int64)
         streak = np.where(failing, before + 1, 0)
         step = np.minimum(streak, len(rules.ladder.steps))
-        for k, ladder_step in enumerate(rules.ladder.steps, start=1):
-            nxt = np.where(step == k, _apply_change(budget, ladder_step.change), nxt)
+        if step.any():
+            tables = _change_tables([None, *(s.change for s in rules.ladder.steps)])
+            nxt = np.where(step > 0, _apply_tables(budget, step, *tables), nxt)
     stopped = gated | (suspended if mon is not None and mon.stop else np.zeros(shape, dtype=bool))
     nxt = np.where(stopped, 0, nxt)
     delta = nxt - budget
@@ -325,7 +341,9 @@ def _flags(ev: Evaluation, flags: list[r.Flag], state: State, shape: tuple[int, 
     return out
 
 
-def apply_consequences(ev: Evaluation, state: State | None = None) -> tuple[Outcome, State]:
+def apply_consequences(
+    ev: Evaluation, state: State | None = None, *, parts: tuple[str, ...] = ("budget", "pay", "flags")
+) -> tuple[Outcome, State]:
     """Apply the scheme's consequence rules to one period's evaluation.
 
     Parameters
@@ -335,6 +353,8 @@ def apply_consequences(ev: Evaluation, state: State | None = None) -> tuple[Outc
     state
         What earlier periods left (budgets, streaks); ``None`` for the first period, when
         budgets come from the data's budget attribute.
+    parts
+        Which rules to apply (analyses that only need money skip pay and flags).
 
     Returns
     -------
@@ -364,12 +384,12 @@ def apply_consequences(ev: Evaluation, state: State | None = None) -> tuple[Outc
         "suspended": zeros.astype(bool),
         "ladder_step": zeros,
     }
-    if rules.budget is not None:
+    if rules.budget is not None and "budget" in parts:
         money.update(_budget(ev, rules.budget, before, shape))
         after.budget = money["next_budget"]
         after.ladder_streak = money.pop("ladder_streak")
-    pay = _pay(ev, rules.pay, shape) if rules.pay is not None else {}
-    flags = _flags(ev, rules.flags, after, shape)
+    pay = _pay(ev, rules.pay, shape) if rules.pay is not None and "pay" in parts else {}
+    flags = _flags(ev, rules.flags, after, shape) if "flags" in parts else {}
     if any(f.when.most for f in rules.flags) and any(
         (after.period + 1) % (f.when.window or 1) == 0 for f in rules.flags if f.when.most
     ):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .numeric import round_half_up
+from .numeric import HALF_TOLERANCE, round_half_up
 
 Cents = NDArray[np.int64]
 
@@ -17,6 +17,14 @@ Cents = NDArray[np.int64]
 def to_cents(yuan: ArrayLike) -> Cents:
     """Yuan → whole cents, rounded half-up."""
     return round_half_up(np.asarray(yuan, dtype=np.float64) * 100.0, 0).astype(np.int64)
+
+
+def scale_cents(cents: Cents, factor: NDArray[np.float64]) -> Cents:
+    """``cents × factor`` rounded half-up to whole cents (one pass; amounts are not negative)."""
+    scaled = cents * factor
+    scaled *= 1.0 + HALF_TOLERANCE
+    scaled += 0.5
+    return np.floor(scaled, out=scaled).astype(np.int64)
 
 
 def to_yuan(cents: ArrayLike) -> NDArray[np.float64]:

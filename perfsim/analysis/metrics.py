@@ -20,7 +20,7 @@ def budget_change(ev: Evaluation) -> NDArray[np.float64] | None:
     """Next year's budget minus this year's, per draw and unit (yuan), or None without budget rules."""
     if not has_budget(ev):
         return None
-    outcome, _ = apply_consequences(ev)
+    outcome, _ = apply_consequences(ev, parts=("budget",))
     return to_yuan(outcome.next_budget - outcome.budget)
 
 
