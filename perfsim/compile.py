@@ -26,8 +26,8 @@ class Parameter:
     """A number of the scheme that a draw may change.
 
     ``kind`` is one of ``points``, ``share`` (a period share), ``cutoff`` (a grade's lower
-    bound, in the grading basis), ``cap`` (an adjustment cap) or ``quota`` (a grade's
-    maximum share).
+    bound, in the grading basis), ``cap`` (an adjustment cap), ``quota`` (a grade's
+    maximum share) or ``rate`` (a grade's budget change in percent, a consequence rule).
     """
 
     name: str
@@ -336,6 +336,20 @@ def compile_scheme(scheme: s.Scheme) -> CompiledScheme:
             value = getattr(scheme.adjustments, which)
             if value is not None:
                 params.append(Parameter(f"cap:{which}", "cap", value, 0.0, np.inf, which.replace("_", " ")))
+    rules = scheme.consequences
+    if rules is not None and rules.budget is not None:
+        for grade, change in rules.budget.by_grade.items():
+            if change.percent is not None:
+                params.append(
+                    Parameter(
+                        f"rate:{grade}",
+                        "rate",
+                        change.percent,
+                        -100.0,
+                        1000.0,
+                        f"{grade} next year's budget change (%)",
+                    )
+                )
     columns: dict[str, str] = {}
     for cc in classes:
         for col in cc.columns:

@@ -127,7 +127,15 @@ def _change_tables(changes: list[r.BudgetChange | None]) -> tuple[NDArray[np.flo
 
 
 def _apply_tables(budget: Cents, index: NDArray, factor: NDArray[np.float64], add: Cents) -> Cents:
-    out = scale_cents(budget, factor[index])
+    """Apply per-index rules; ``factor`` is (n,) or (draws, n) where rates vary by draw."""
+    per_unit = (
+        factor[index]
+        if factor.ndim == 1
+        else np.take_along_axis(
+            np.broadcast_to(factor, (index.shape[0], factor.shape[1])), index.astype(np.intp), axis=1
+        )
+    )
+    out = scale_cents(budget, per_unit)
     if add.any():
         out = np.maximum(out + add[index], 0)
     return out
@@ -162,11 +170,16 @@ def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int
             released = np.where(adjusted, to_cents(to_yuan(budget) * (-percent / 100.0)), released)
     # next year's budget by grade, or by the ladder for failing units
     labels = [g.zh for g in ev.compiled.grades]
-    nxt = (
-        _apply_tables(budget, ev.grade, *_change_tables([rules.by_grade.get(g) for g in labels]))
-        if rules.by_grade
-        else budget.copy()
-    )
+    if rules.by_grade:
+        factor, add = _change_tables([rules.by_grade.get(g) for g in labels])
+        rates = [f"rate:{g}" for g in labels if f"rate:{g}" in ev.compiled.parameters]
+        if ev.draws.is_varied(rates):  # rates swept by draw
+            factor = np.broadcast_to(factor, (ev.draws.draws, len(labels))).copy()
+            for name in rates:
+                factor[:, labels.index(name.removeprefix("rate:"))] = 1.0 + ev.draws.column(name)[:, 0] / 100.0
+        nxt = _apply_tables(budget, ev.grade, factor, add)
+    else:
+        nxt = budget.copy()
     streak = np.zeros(shape, dtype=np.int64)
     step = np.zeros(shape, dtype=np.int64)
     if rules.ladder is not None:

@@ -325,3 +325,14 @@ def test_pian17_base_amount_times_post_coefficient():
     outcome, _ = apply_consequences(ev)
     assert list(outcome.pay["base"][0]) == [2600, 1800]
     assert outcome.pay["incentive"][0].sum() == pytest.approx(40_000)
+
+
+def test_cut_rate_is_a_sweepable_parameter():
+    scheme = budget_scheme({"by_grade": {"差": {"percent": -10}}})
+    compiled, data, _ = run(
+        scheme, [{"unit": "p", "score": 40, "budget": 1000}, {"unit": "q", "score": 95, "budget": 1000}]
+    )
+    ev = perfsim.evaluate(compiled, data, {"rate:差": [-10, -25, -100]})
+    outcome, _ = apply_consequences(ev)
+    assert list(outcome.next_budget[:, 0]) == [90_000, 75_000, 0]
+    assert list(outcome.next_budget[:, 1]) == [100_000] * 3
