@@ -150,6 +150,19 @@ def trajectory_chart(summary: pd.DataFrame, columns: list[str]) -> alt.Chart:
     )
 
 
+def show(chart: alt.TopLevelMixin, mode: str = "interactive") -> object:
+    """Display a chart in a notebook: interactive Vega-Lite (offline in JupyterLab) or a static SVG."""
+    from IPython.display import SVG, display
+
+    if mode == "svg":
+        display(SVG(to_svg(chart)))
+    elif mode == "interactive":
+        display(chart)
+    else:
+        raise ValueError(f"chart_mode must be 'interactive' or 'svg', not {mode!r}")
+    return None
+
+
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """Render a chart to a self-contained SVG string offline (vl-convert; no network, no browser)."""
     import vl_convert as vlc

@@ -150,6 +150,17 @@ def load_scenario(path: str | Path, *, encoding: str = "utf-8") -> Scenario:
     return Scenario(path, spec, scheme, compiled, data)
 
 
+def find_file(path: str | Path) -> Path:
+    """A path as given, else relative to the working folder's parents (notebooks run in ``notebooks/``)."""
+    candidate = Path(path)
+    if candidate.exists() or candidate.is_absolute():
+        return candidate
+    for parent in Path.cwd().parents[:3]:
+        if (parent / candidate).exists():
+            return parent / candidate
+    raise PerfsimError(f"cannot find {path}", hint="give a path relative to the repository root or absolute")
+
+
 def list_scenarios(folder: str | Path) -> list[tuple[Path, ScenarioFile]]:
     """Scenario files directly in ``folder``, sorted by file name."""
     folder = Path(folder)

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import perfsim
-from conftest import SCENARIOS
 from perfsim.analysis import tiers
 from perfsim.explorer import Explorer, scheme_with
 from perfsim.scenario import load_scenario
+
+from conftest import SCENARIOS
 
 
 @pytest.fixture
@@ -66,8 +67,9 @@ def test_save_writes_a_scenario_that_reproduces_the_view(scenario, tmp_path):
 def test_scheme_with_moves_a_section_and_keeps_scale(scenario):
     moved = scheme_with(scenario.scheme, {"points:department/key": 80, "points:department/public": 20})
     compiled = perfsim.compile_scheme(moved)
-    direct = perfsim.evaluate(scenario.compiled, scenario.data, {"points:department/key": 80.0,
-                                                                 "points:department/public": 20.0})
+    direct = perfsim.evaluate(
+        scenario.compiled, scenario.data, {"points:department/key": 80.0, "points:department/public": 20.0}
+    )
     assert np.array_equal(perfsim.evaluate(compiled, scenario.data).total, direct.total)
 
 
