@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ from .errors import PerfsimError
 from .io import check_output_path, write_atomic, write_table
 from .lint import lint
 from .results import explain, results_frame
-from .scenario import is_scenario_file, list_scenarios, load_scenario
+from .scenario import is_scenario_file, list_scenarios, load_scenario, read_scenario_file
 from .scheme import Scheme, load_scheme
 
 EXIT_USER_ERROR = 2
@@ -90,6 +91,17 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     out = check_output_path(args.output) if args.output else None
     compiled, data = _load(args.scheme, args.data, args.encoding)
+    if is_scenario_file(args.scheme):  # the scenario's simulation defaults, unless given
+        defaults = read_scenario_file(args.scheme).analysis.simulation
+        args.years = args.years if args.years is not None else defaults.years
+        args.draws = args.draws if args.draws is not None else defaults.draws
+        args.seed = args.seed if args.seed is not None else defaults.seed
+        if args.capacity_elasticity is None:
+            args.capacity_elasticity = defaults.capacity_elasticity
+    args.years = 10 if args.years is None else args.years
+    args.draws = 100 if args.draws is None else args.draws
+    args.seed = 0 if args.seed is None else args.seed
+    args.capacity_elasticity = 0.1 if args.capacity_elasticity is None else args.capacity_elasticity
     if args.years < 1 or args.draws < 1:
         raise PerfsimError("--years and --draws must be at least 1", hint="e.g. --years 10 --draws 200")
     model = BehaviourModel(capacity_elasticity=args.capacity_elasticity)
@@ -176,14 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
         "for many random draws; print a summary per year.",
     )
     data_args(p)
-    p.add_argument("--years", type=int, default=10, help="years to simulate (default 10)")
-    p.add_argument("--draws", type=int, default=100, help="random draws (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same results)")
+    p.add_argument("--years", type=int, help="years to simulate (default: the scenario's, else 10)")
+    p.add_argument("--draws", type=int, help="random draws (default: the scenario's, else 100)")
+    p.add_argument("--seed", type=int, help="random seed (same seed, same results)")
     p.add_argument(
         "--capacity-elasticity",
         type=float,
-        default=0.1,
-        help="budget → performance link (0 turns it off; default 0.1)",
+        help="budget → performance link (0 turns it off; default: the scenario's, else 0.1)",
     )
     p.add_argument("-o", "--output", type=Path, help="write the unit × year × draw panel (.csv, .xlsx, .parquet)")
     p.set_defaults(run=_cmd_simulate)
@@ -226,6 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("perfsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head and cut short: not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -58,6 +58,8 @@ class Outcome:
     returned: NDArray[np.int64]
     """Pool money no one could take, back to the treasury (S,)."""
     gated: Bool2
+    excluded: Bool2
+    """Gated units whose gate says ``exclude`` (left out of the budget request)."""
     suspended: Bool2
     ladder_step: Int2
     """0 = not on the ladder; k = k-th step."""
@@ -69,7 +71,8 @@ class Outcome:
         """Where money went, per rule and draw (yuan): one row per draw, one column per movement."""
         stopped = self.gated | (self.suspended & (self.next_budget - self.received == 0))
         by_rule = {
-            "gate: not arranged": np.where(self.gated, self.cut, 0),
+            "gate: not arranged": np.where(self.gated & ~self.excluded, self.cut, 0),
+            "gate: left out of the request": np.where(self.excluded, self.cut, 0),
             "monitoring: stopped": np.where(~self.gated & stopped, self.cut, 0),
             "monitoring: unspent or adjusted to pool": self.released,
             "ladder: cut": np.where(~stopped & (self.ladder_step > 0), self.cut, 0),
@@ -146,8 +149,12 @@ def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int
     budget = np.broadcast_to(budget, shape).copy()
     total = ev.total
     gated = np.zeros(shape, dtype=bool)
+    excluded = np.zeros(shape, dtype=bool)
     for gate in rules.gates:
-        gated |= _attribute(ev, gate.attribute, f"budget.gates[{gate.id}]")[None, :] == 0
+        failed = _attribute(ev, gate.attribute, f"budget.gates[{gate.id}]")[None, :] == 0
+        gated |= failed
+        if gate.effect == "exclude":
+            excluded |= failed
     suspended = np.zeros(shape, dtype=bool)
     released = np.zeros(shape, dtype=np.int64)
     mon = rules.monitoring
@@ -200,7 +207,7 @@ def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int
     received = np.zeros(shape, dtype=np.int64)
     realloc = rules.reallocation
     if realloc is not None and realloc.rule != "treasury":
-        eligible = ~stopped & (cut == 0)
+        eligible = ~stopped & (cut == 0) & (released == 0)  # units paying into the pool do not draw from it
         if realloc.eligible_grades:
             eligible &= _grade_mask(ev, realloc.eligible_grades)
         big = np.iinfo(np.int64).max // 4
@@ -270,8 +277,8 @@ def _pay(ev: Evaluation, rules: r.PayRules, shape: tuple[int, int]) -> dict[str,
             share_of_average = np.where(status == st, share, share_of_average)
         # 退职: share of the same-post average performance pay = base ÷ base share × share (÷7×5 at 70 %)
         departed_monthly = share_of_average * base_attr / (pool_rules.base_percent / 100.0)
-        out["base"] = np.broadcast_to(np.where(departed, 0.0, monthly) * pool_rules.months, shape).copy()
-        out["departed"] = np.broadcast_to(departed_monthly * pool_rules.months, shape).copy()
+        out["base"] = to_yuan(np.broadcast_to(to_cents(np.where(departed, 0.0, monthly) * pool_rules.months), shape))
+        out["departed"] = to_yuan(np.broadcast_to(to_cents(departed_monthly * pool_rules.months), shape))
         if isinstance(pool_rules.amount, str):
             amount = _attribute(ev, pool_rules.amount, "pay.pool.amount")
             pool_total = np.bincount(ev.groups, weights=amount)
@@ -286,6 +293,11 @@ def _pay(ev: Evaluation, rules: r.PayRules, shape: tuple[int, int]) -> dict[str,
                 gw[labels.index(grade)] = w
             weights = gw[ev.grade]
         weights = np.where(departed[None, :], 0.0, weights)
+        for g in range(len(ev.group_names)):  # nobody scored above 0: share the pool equally, never drop it
+            members = (ev.groups == g) & ~departed
+            idle = members.any() & (weights[:, members].sum(axis=1) <= 0)
+            if idle.any():
+                weights = np.where(idle[:, None] & members[None, :], 1.0, weights)
         incentive = np.zeros(shape, dtype=np.int64)
         for g in range(len(ev.group_names)):  # loop over pay groups (schools), not units or draws
             members = ev.groups == g
@@ -336,6 +348,9 @@ def _flags(ev: Evaluation, flags: list[r.Flag], state: State, shape: tuple[int, 
             state.window_counts[flag.id] = np.zeros(shape, dtype=np.int64)
             continue
         cond = np.ones(shape, dtype=bool)
+        if when.classes is not None:
+            ids = [c.id for c in ev.compiled.classes]
+            cond &= np.isin(ev.data.class_index, [ids.index(c) for c in when.classes])[None, :]
         if when.grades is not None:
             cond &= _grade_mask(ev, when.grades)
         if when.attribute is not None:
@@ -394,6 +409,7 @@ def apply_consequences(
         "received": zeros,
         "returned": np.zeros(shape[0], dtype=np.int64),
         "gated": zeros.astype(bool),
+        "excluded": zeros.astype(bool),
         "suspended": zeros.astype(bool),
         "ladder_step": zeros,
     }

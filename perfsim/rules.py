@@ -179,6 +179,8 @@ class FlagCondition(RuleModel):
     """When a flag is raised. All given parts must hold."""
 
     grades: list[str] | None = None
+    classes: list[str] | None = None
+    """Only units of these classes (e.g. 篇六's rewards for directly affiliated units)."""
     attribute: str | None = None
     below: float | None = None
     at_least: float | None = None

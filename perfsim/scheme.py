@@ -870,6 +870,10 @@ def _check_consequences(scheme: Scheme) -> None:
             raise _Problem((*fl, "id"), f"flag id '{flag.id}' is used twice", "give each flag its own id")
         for name in flag.when.grades or []:
             grade(name, (*fl, "when", "grades"))
+        class_ids = [c.id for c in scheme.classes]
+        for name in flag.when.classes or []:
+            if name not in class_ids:
+                raise _Problem((*fl, "when", "classes"), f"unknown class '{name}'", _near(name, class_ids))
         if flag.when.attribute is not None:
             attribute(flag.when.attribute, (*fl, "when", "attribute"))
         if flag.when.most is not None and flag.when.most not in seen:
