@@ -296,4 +296,55 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0) -> Trace:
         else ""
     )
     trace.add("10 result 结果", f"grade 等次 {compiled.grades[final].zh} / {compiled.grades[final].en}{rank_text}")
+    if scheme.consequences is not None:
+        _consequence_lines(trace, ev, u, draw)
     return trace
+
+
+def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int) -> None:
+    """Money and flags for one unit (first period, no history): which rule moved what."""
+    from .consequences import apply_consequences
+    from .money import to_yuan
+
+    outcome, _ = apply_consequences(ev)
+    rules = ev.compiled.scheme.consequences
+    assert rules is not None
+    d = min(draw, outcome.budget.shape[0] - 1)
+    step = "11 consequences 结果运用"
+    if rules.budget is not None:
+        budget, nxt = to_yuan(outcome.budget[d, u]), to_yuan(outcome.next_budget[d, u])
+        why = []
+        if outcome.gated[d, u]:
+            why.append("gate failed → no budget" + (" (left out of the request)" if outcome.excluded[d, u] else ""))
+        if outcome.suspended[d, u]:
+            why.append(f"monitoring: suspended, {to_yuan(outcome.released[d, u]):,.2f} unspent to the pool")
+        elif outcome.released[d, u]:
+            why.append(f"mid-year adjustment: {to_yuan(outcome.released[d, u]):,.2f} to the pool")
+        if outcome.ladder_step[d, u]:
+            assert rules.budget.ladder is not None
+            rung = rules.budget.ladder.steps[int(outcome.ladder_step[d, u]) - 1]
+            why.append(f"ladder step {int(outcome.ladder_step[d, u])}: {rung.name.zh} {rung.name.en}")
+        grade = ev.compiled.grades[int(ev.grade[draw, u])].zh
+        change = rules.budget.by_grade.get(grade)
+        if change is not None and not why:
+            stance = f" ({change.stance.zh} {change.stance.en})" if change.stance else ""
+            amount = (
+                "to zero"
+                if change.to_zero
+                else (f"{change.percent:+g}%" if change.percent is not None else f"{change.absolute:+,.2f} yuan")
+            )
+            why.append(f"grade {grade}: {amount}{stance}")
+        if outcome.received[d, u]:
+            why.append(f"received {to_yuan(outcome.received[d, u]):,.2f} from the pool")
+        trace.add(
+            step,
+            f"budget 预算 {budget:,.2f} → next year 下年 {nxt:,.2f}: {'; '.join(why) if why else 'no rule applies'}",
+        )
+    for name, amounts in outcome.pay.items():
+        trace.add(step, f"pay {name}: {float(amounts[d, u]):,.2f} yuan")
+    raised = [f for f in rules.flags if outcome.flags.get(f.id) is not None and outcome.flags[f.id][d, u]]
+    for flag in raised:
+        effect = f" — {flag.effect}" if flag.effect else ""
+        trace.add(step, f"flag {flag.id}: {flag.name.zh} / {flag.name.en}{effect}")
+    if rules.flags and not raised:
+        trace.add(step, "no flag raised (rules needing several periods are traced in simulations)")

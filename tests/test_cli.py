@@ -97,3 +97,22 @@ def test_console_script_subprocess(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert len(pd.read_csv(out)) == 75
+
+
+def test_explain_traces_money_and_flags(capsys):
+    from conftest import SCENARIOS
+
+    assert main(["explain", str(SCENARIOS / "budget-lifecycle.yaml"), "W09"]) == 0
+    out = capsys.readouterr().out
+    assert "consequences" in out and "suspended" in out and "→ next year" in out
+    qitai = str(SCENARIOS / "qitai-county.yaml")
+    frame = pd.read_csv(QITAI_DATA)
+    assert main(["evaluate", qitai]) == 0
+    capsys.readouterr()
+    excellent = next(u for u in frame["unit"] if main(["explain", qitai, u]) == 0 and "grade 等次 优秀" in
+                     capsys.readouterr().out)
+    main(["explain", qitai, excellent])
+    lines = capsys.readouterr().out
+    row = frame.set_index("unit").loc[excellent]
+    assert f"pay bonus: {row['salary'] * row['staff']:,.2f} yuan" in lines  # 1 month × staff (篇四 l.204)
+    assert "flag commended" in lines
