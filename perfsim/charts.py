@@ -150,17 +150,22 @@ def trajectory_chart(summary: pd.DataFrame, columns: list[str]) -> alt.Chart:
     )
 
 
-def show(chart: alt.TopLevelMixin, mode: str = "interactive") -> object:
-    """Display a chart in a notebook: interactive Vega-Lite (offline in JupyterLab) or a static SVG."""
+def interactive(chart: alt.TopLevelMixin) -> alt.JupyterChart:  # type: ignore[name-defined]
+    """An interactive chart widget whose JavaScript is bundled (from vl-convert), so no CDN is needed."""
+    alt.JupyterChart.enable_offline(offline=True)
+    return alt.JupyterChart(chart)  # type: ignore[arg-type]
+
+
+def show(chart: alt.TopLevelMixin, mode: str = "interactive") -> None:
+    """Display a chart in a notebook: an offline interactive widget (JupyterLab) or a static SVG."""
     from IPython.display import SVG, display
 
     if mode == "svg":
         display(SVG(to_svg(chart)))
     elif mode == "interactive":
-        display(chart)
+        display(interactive(chart))
     else:
         raise ValueError(f"chart_mode must be 'interactive' or 'svg', not {mode!r}")
-    return None
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

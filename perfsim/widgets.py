@@ -12,7 +12,7 @@ from pathlib import Path
 import ipywidgets as w
 from IPython.display import SVG, display
 
-from .charts import to_svg
+from .charts import interactive, to_svg
 from .explorer import Explorer
 from .scenario import Scenario
 
@@ -57,6 +57,7 @@ class ExplorerWidget:
         self.counts = w.HTML()
         self.money = w.HTML()
         self.chart_out = w.Output()
+        self.chart_widget: w.DOMWidget | None = None
         self.table_out = w.Output()
         self.name = w.Text(value=f"{scenario.spec.id}-variant", description="save as")
         self.save_button = w.Button(description="Save as scenario 保存为方案", button_style="primary")
@@ -64,15 +65,19 @@ class ExplorerWidget:
         self.reset_button = w.Button(description="Reset 重置")
         self.reset_button.on_click(self._on_reset)
         self.status = w.HTML()
+        levers = [lever.parameter for lever in scenario.spec.analysis.levers if lever.parameter in self.sliders]
         groups: dict[str, list[w.FloatSlider]] = {}
         for p in self.explorer.parameters:
-            groups.setdefault(p.kind, []).append(self.sliders[p.name])
+            if p.name not in levers:
+                groups.setdefault(p.kind, []).append(self.sliders[p.name])
         accordion = w.Accordion(children=[w.VBox(v) for v in groups.values()])
         for i, kind in enumerate(groups):
-            accordion.set_title(i, kind)
+            accordion.set_title(i, f"more: {kind}")
         self.layout = w.VBox(
             [
                 w.HTML(f"<h3>{html.escape(scenario.spec.name.zh)} / {html.escape(scenario.spec.name.en)}</h3>"),
+                w.HTML("<b>Levers 可调参数</b>"),
+                w.VBox([self.sliders[name] for name in levers]),
                 accordion,
                 self.counts,
                 self.money,
@@ -121,9 +126,17 @@ class ExplorerWidget:
         self.counts.value = f"<table class='grade-counts'><tr>{rows}</tr></table>"
         has_money = "budget change" in view.table
         self.money.value = f"budget moved vs baseline 预算变动: {view.budget_moved:,.2f} yuan" if has_money else ""
-        self.chart_out.clear_output(wait=True)
-        with self.chart_out:
-            display(view.chart if self.chart_mode == "interactive" else SVG(to_svg(view.chart)))
+        if self.chart_mode == "interactive":  # one offline chart widget, updated in place
+            if self.chart_widget is None:
+                self.chart_widget = interactive(view.chart)
+                with self.chart_out:
+                    display(self.chart_widget)
+            else:
+                self.chart_widget.chart = view.chart
+        else:
+            self.chart_out.clear_output(wait=True)
+            with self.chart_out:
+                display(SVG(to_svg(view.chart)))
         self.table_out.clear_output(wait=True)
         with self.table_out:
             changed = view.table[view.table["changed"]]
