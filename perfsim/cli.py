@@ -114,6 +114,25 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_brief(args: argparse.Namespace) -> int:
+    from .briefing import brief
+
+    if not is_scenario_file(args.scenario):
+        raise PerfsimError(f"{args.scenario} is not a scenario file", hint="brief on scenarios/<name>.yaml")
+    params = dict(_parse_assignment(text) for text in args.set or [])
+    path = brief(args.scenario, args.output, vs=args.vs, params=params, lang=args.lang)
+    print(f"wrote {path}")
+    return 0
+
+
+def _parse_assignment(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    try:
+        return name.strip(), float(value)
+    except ValueError:
+        raise PerfsimError(f"--set {text!r} is not NAME=NUMBER", hint="e.g. --set cutoff:优秀=85") from None
+
+
 def _cmd_lint(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
     findings = lint(scheme)
@@ -206,6 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("folder", type=Path, nargs="?", default=Path("scenarios"), help="folder (default: scenarios)")
     p.set_defaults(run=_cmd_list)
+
+    p = sub.add_parser(
+        "brief",
+        help="write an offline HTML briefing note for a scenario",
+        description="Execute the briefing notebook (papermill) and export a self-contained HTML note: headline, "
+        "grade distribution, grade changes and money against a baseline, sensitivity, assumptions, trace.",
+    )
+    p.add_argument("scenario", type=Path, help="scenario file (scenarios/*.yaml)")
+    p.add_argument("--vs", type=Path, help="a baseline scenario on the same units")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a parameter change (repeatable)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the note (default zh)")
+    p.add_argument("-o", "--output", type=Path, default=Path("briefings"), help="output folder (default briefings)")
+    p.set_defaults(run=_cmd_brief)
 
     p = sub.add_parser(
         "lint",

@@ -1,0 +1,281 @@
+"""Briefing notes for directors: the content (escaped HTML sections) and the notebook run that exports it.
+
+:func:`sections` builds the note's content from a scenario (optionally a variant of it, against
+a baseline); the briefing notebook (``notebooks/06_briefing_note.ipynb``) only displays them.
+:func:`brief` runs that notebook with papermill and exports a self-contained HTML file: no
+code, charts as inline SVG, no script, nothing fetched from a network.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .analysis.compare import compare
+from .analysis.thresholds import near_cutoffs
+from .charts import grade_distribution, to_svg, transition_chart
+from .engine import evaluate
+from .errors import PerfsimError
+from .io import write_atomic
+from .results import explain, results_frame
+from .scenario import Scenario, find_file, load_scenario
+
+TEXT = {
+    "zh": {
+        "title": "绩效方案简报",
+        "headline": "主要结论",
+        "units": "个单位",
+        "distribution": "等次分布",
+        "changes": "等次变化（与基准方案相比）",
+        "no_changes": "与基准方案相比，没有单位改变等次。",
+        "money": "预算变动",
+        "sensitivity": "敏感性要点",
+        "near": "距分数线不足 1 分的单位",
+        "none_near": "没有单位距分数线不足 1 分。",
+        "assumptions": "假设与默认取值",
+        "levers": "可调参数",
+        "trace": "附录：单位得分溯源",
+        "variant": "调整参数",
+        "baseline": "基准方案",
+        "source": "来源",
+        "generated": "生成",
+        "item": "事项",
+        "choice": "取值",
+        "reason": "理由",
+        "grade": "等次",
+        "count": "单位数",
+        "share": "占比",
+        "changed_n": "个单位改变等次",
+        "moved": "预算变动合计（元）",
+    },
+    "en": {
+        "title": "Performance scheme briefing",
+        "headline": "Headline findings",
+        "units": "units",
+        "distribution": "Grade distribution",
+        "changes": "Grade changes against the baseline",
+        "no_changes": "No unit changes grade against the baseline.",
+        "money": "Budget moved",
+        "sensitivity": "Sensitivity highlights",
+        "near": "Units within 1 point of a cut-off",
+        "none_near": "No unit is within 1 point of a cut-off.",
+        "assumptions": "Assumptions and defaults",
+        "levers": "Levers",
+        "trace": "Appendix: how one unit's result was reached",
+        "variant": "Parameters changed",
+        "baseline": "Baseline",
+        "source": "Source",
+        "generated": "Generated",
+        "item": "Item",
+        "choice": "Choice",
+        "reason": "Reason",
+        "grade": "Grade",
+        "count": "Units",
+        "share": "Share",
+        "changed_n": "units change grade",
+        "moved": "Total budget moved (yuan)",
+    },
+}
+
+STYLE = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;max-width:60em;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.5}
+h1{font-size:1.6em;border-bottom:2px solid #2b6cb0}h2{font-size:1.25em;color:#2b6cb0;margin-top:1.6em}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}
+th{background:#f0f4f8}pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}
+.meta{color:#666;font-size:.9em}svg{max-width:100%;height:auto}
+"""
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    body: str
+    """Escaped HTML."""
+
+    def html(self) -> str:
+        return f"<h2>{html.escape(self.title)}</h2>\n{self.body}"
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, escape=True, border=0, float_format=lambda x: f"{x:,.2f}")
+
+
+def sections(
+    scenario: Scenario,
+    params: Mapping[str, float] | None = None,
+    baseline: Scenario | None = None,
+    lang: str = "zh",
+) -> list[Section]:
+    """The briefing note's content: headline, distribution, grade changes and money, sensitivity,
+    assumptions and a trace appendix; every user-supplied string is HTML-escaped.
+
+    Parameters
+    ----------
+    scenario
+        The scheme to brief on.
+    params
+        A variant of it (parameter overrides); the baseline is then the scenario as written.
+    baseline
+        Another scenario on the same units to compare with (instead of ``params``'s baseline).
+    lang
+        ``zh`` or ``en``.
+    """
+    if lang not in TEXT:
+        raise PerfsimError(f"unknown language '{lang}'", hint="use zh or en")
+    t = TEXT[lang]
+    e = html.escape
+    params = dict(params or {})
+    compiled, data = scenario.compiled, scenario.data
+    ev = evaluate(compiled, data, params, detail=True, ranks=True)
+    results = results_frame(ev)
+    grades = [g.zh if lang == "zh" else g.en for g in compiled.grades]
+    base_ev = None
+    if baseline is not None:
+        base_ev = evaluate(baseline.compiled, baseline.data, ranks=True)
+    elif params:
+        base_ev = evaluate(compiled, data, ranks=True)
+    counts = [(ev.grade[0] == g).sum() for g in range(len(grades))]
+    spec = scenario.spec
+    name = spec.name.zh if lang == "zh" else spec.name.en
+    out = []
+    meta = (
+        f"<p class='meta'>{e(t['source'])}: {e(spec.source)} · perfsim {e(__version__)} · "
+        f"{e(t['generated'])} {time.strftime('%Y-%m-%d')}</p>"
+    )
+    head = [f"<h1>{e(t['title'])}: {e(name)}</h1>", meta, f"<p>{e(spec.description)}</p>"]
+    if params:
+        head.append(f"<p><b>{e(t['variant'])}:</b> " + ", ".join(f"{e(k)} = {v:g}" for k, v in params.items()) + "</p>")
+    if baseline is not None:
+        head.append(
+            f"<p><b>{e(t['baseline'])}:</b> {e(baseline.spec.name.zh if lang == 'zh' else baseline.spec.name.en)}</p>"
+        )
+    findings = [f"{len(data)} {e(t['units'])}: " + ", ".join(f"{e(g)} {n}" for g, n in zip(grades, counts))]
+    comparison = compare(base_ev, ev) if base_ev is not None else None
+    if comparison is not None:
+        findings.append(f"{int(comparison.summary['grade changes'])} {e(t['changed_n'])}")
+        if "money moved (sum of |change|)" in comparison.summary:
+            findings.append(f"{e(t['moved'])}: {comparison.summary['money moved (sum of |change|)']:,.2f}")
+    out.append(Section(t["headline"], "\n".join(head) + "<ul>" + "".join(f"<li>{f}</li>" for f in findings) + "</ul>"))
+    dist = pd.DataFrame(
+        {t["grade"]: grades, t["count"]: counts, t["share"]: [f"{n / max(len(data), 1):.0%}" for n in counts]}
+    )
+    labelled = results.assign(grade=[grades[g] for g in ev.grade[0]])
+    chart = to_svg(grade_distribution(labelled, grades, title=t["distribution"]))
+    out.append(Section(t["distribution"], _table(dist) + chart))
+    if comparison is not None:
+        body = _table(comparison.changed.head(30)) if len(comparison.changed) else f"<p>{e(t['no_changes'])}</p>"
+        body += to_svg(transition_chart(comparison.transitions))
+        out.append(Section(t["changes"], body))
+    near = near_cutoffs(ev, 1.0)
+    near_body = _table(near.head(20)) if len(near) else f"<p>{e(t['none_near'])}</p>"
+    out.append(Section(t["sensitivity"], f"<h3>{e(t['near'])}</h3>" + near_body))
+    defaults = pd.DataFrame(
+        [(d.item, d.choice, d.reason) for d in spec.defaults], columns=[t["item"], t["choice"], t["reason"]]
+    )
+    levers = pd.DataFrame(
+        [(lever.parameter, lever.low, lever.high) for lever in spec.analysis.levers],
+        columns=[t["levers"], "low", "high"],
+    )
+    out.append(Section(t["assumptions"], _table(defaults) + f"<h3>{e(t['levers'])}</h3>" + _table(levers)))
+    unit = spec.analysis.focus_unit or data.units[int(np.argmin(np.abs(ev.total[0] - np.median(ev.total[0]))))]
+    out.append(Section(t["trace"], f"<pre>{e(str(explain(ev, unit)))}</pre>"))
+    return out
+
+
+def template_notebook() -> Path:
+    """The briefing notebook: installed with the package, else the repository's notebooks/ copy."""
+    packaged = resources.files("perfsim").joinpath("templates/briefing_note.ipynb")
+    if packaged.is_file():
+        return Path(str(packaged))
+    return find_file("notebooks/06_briefing_note.ipynb")
+
+
+def page(body: str, title: str, lang: str) -> str:
+    """A self-contained HTML page: inline CSS, no script."""
+    return (
+        f"<!DOCTYPE html>\n<html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width'><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def export_html(notebook: Path, lang: str, title: str) -> str:
+    """Outputs only (no code), through nbconvert's basic template, wrapped in :func:`page`."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    exporter = HTMLExporter(
+        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    return page(body, title, lang)
+
+
+def brief(
+    scenario: str | Path,
+    out_dir: str | Path,
+    *,
+    vs: str | Path | None = None,
+    params: Mapping[str, float] | None = None,
+    lang: str = "zh",
+    name: str | None = None,
+) -> Path:
+    """Execute the briefing notebook (papermill) and write a self-contained HTML briefing note.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file, written atomically into ``out_dir``.
+    """
+    import tempfile
+
+    import papermill
+
+    if lang not in TEXT:
+        raise PerfsimError(f"unknown language '{lang}'", hint="use --lang zh or --lang en")
+    scenario = Path(scenario)
+    spec = load_scenario(scenario).spec  # clear errors before starting a kernel
+    if vs is not None:
+        load_scenario(vs)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    variant = ""
+    if params:
+        import hashlib
+
+        key = ",".join(f"{k}={float(v):g}" for k, v in sorted(params.items()))
+        variant = "-variant-" + hashlib.sha1(key.encode()).hexdigest()[:8]
+    stem = name or (spec.id + variant + (f"-vs-{Path(vs).stem}" if vs else "") + f".{lang}")
+    target = out_dir / f"{stem}.html"
+    with tempfile.TemporaryDirectory() as tmp:
+        executed = Path(tmp) / "briefing.ipynb"
+        papermill.execute_notebook(
+            str(template_notebook()),
+            str(executed),
+            kernel_name="python3",
+            progress_bar=False,
+            parameters={
+                "scenario": str(scenario.resolve()),
+                "baseline": str(Path(vs).resolve()) if vs else "",
+                "params": dict(params or {}),
+                "lang": lang,
+                "chart_mode": "svg",
+            },
+            cwd=tmp,
+        )
+        text = export_html(executed, lang, f"{TEXT[lang]['title']}: {spec.name.zh if lang == 'zh' else spec.name.en}")
+
+    def write(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+
+    return write_atomic(target, write)
