@@ -9,6 +9,7 @@ code, charts as inline SVG, no script, nothing fetched from a network.
 from __future__ import annotations
 
 import html
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from .analysis.thresholds import near_cutoffs
 from .charts import grade_distribution, to_svg, transition_chart
 from .engine import evaluate
 from .errors import PerfsimError
-from .io import write_atomic
+from .io import write_text
 from .results import explain, results_frame
 from .scenario import Scenario, find_file, load_scenario
 
@@ -196,6 +197,9 @@ def template_notebook() -> Path:
     packaged = resources.files("perfsim").joinpath("templates/briefing_note.ipynb")
     if packaged.is_file():
         return Path(str(packaged))
+    beside = Path(__file__).resolve().parent.parent / "notebooks" / "06_briefing_note.ipynb"
+    if beside.is_file():  # a source checkout or an editable install
+        return beside
     return find_file("notebooks/06_briefing_note.ipynb")
 
 
@@ -222,7 +226,7 @@ def export_html(notebook: Path, lang: str, title: str) -> str:
 
 
 def brief(
-    scenario: str | Path,
+    scenario: str | Path | Scenario,
     out_dir: str | Path,
     *,
     vs: str | Path | None = None,
@@ -243,10 +247,12 @@ def brief(
 
     if lang not in TEXT:
         raise PerfsimError(f"unknown language '{lang}'", hint="use --lang zh or --lang en")
-    scenario = Path(scenario)
-    spec = load_scenario(scenario).spec  # clear errors before starting a kernel
-    if vs is not None:
-        load_scenario(vs)
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)  # errors before any kernel
+    scenario = loaded.path
+    spec = loaded.spec
+    baseline = load_scenario(vs) if vs is not None else None
+    # the content is computed here, where perfsim is already loaded; the notebook only displays it
+    parts = [section.html() for section in sections(loaded, params, baseline, lang)]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     variant = ""
@@ -259,23 +265,24 @@ def brief(
     target = out_dir / f"{stem}.html"
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(tmp) / "briefing.ipynb"
+        content = Path(tmp) / "content.json"
+        content.write_text(json.dumps(parts, ensure_ascii=False), encoding="utf-8")
         papermill.execute_notebook(
             str(template_notebook()),
             str(executed),
             kernel_name="python3",
             progress_bar=False,
+            log_output=False,
             parameters={
                 "scenario": str(scenario.resolve()),
                 "baseline": str(Path(vs).resolve()) if vs else "",
                 "params": dict(params or {}),
                 "lang": lang,
                 "chart_mode": "svg",
+                "content": str(content),
             },
             cwd=tmp,
         )
         text = export_html(executed, lang, f"{TEXT[lang]['title']}: {spec.name.zh if lang == 'zh' else spec.name.en}")
 
-    def write(path: Path) -> None:
-        path.write_text(text, encoding="utf-8")
-
-    return write_atomic(target, write)
+    return write_text(target, text)

@@ -14,7 +14,7 @@ from .compile import CompiledScheme, compile_scheme
 from .data import UnitData, load_units
 from .engine import evaluate
 from .errors import PerfsimError
-from .io import check_output_path, write_atomic, write_table
+from .io import check_output_path, write_table, write_text
 from .lint import lint
 from .results import explain, results_frame
 from .scenario import is_scenario_file, list_scenarios, load_scenario, read_scenario_file
@@ -133,6 +133,23 @@ def _parse_assignment(text: str) -> tuple[str, float]:
         raise PerfsimError(f"--set {text!r} is not NAME=NUMBER", hint="e.g. --set cutoff:优秀=85") from None
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    if args.workers < 1:
+        raise PerfsimError("--workers must be at least 1", hint="e.g. --workers 2")
+    out = run_batch(
+        args.sweep,
+        args.output,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        briefings=not args.no_briefings,
+        progress=not args.quiet,
+    )
+    print(f"wrote {out} (manifest.json, variants.csv, index.html)")
+    return 0
+
+
 def _cmd_lint(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
     findings = lint(scheme)
@@ -146,11 +163,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(Scheme.model_json_schema(), ensure_ascii=False, indent=2)
     if args.output:
         out = check_output_path(args.output, (".json",))
-
-        def write(tmp: Path) -> None:
-            tmp.write_text(text + "\n", encoding="utf-8")
-
-        write_atomic(out, write)
+        write_text(out, text + "\n")
         print(f"wrote {out}")
     else:
         print(text)
@@ -238,6 +251,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the note (default zh)")
     p.add_argument("-o", "--output", type=Path, default=Path("briefings"), help="output folder (default briefings)")
     p.set_defaults(run=_cmd_brief)
+
+    p = sub.add_parser(
+        "batch",
+        help="run a sweep of scenario variants (numbers for all, briefings for some)",
+        description="Run the variants of a sweep file through the vectorised engine on a local process pool or a "
+        "Dask cluster; resumable; writes manifest.json, variants.csv, briefings and index.html.",
+    )
+    p.add_argument("sweep", type=Path, help="sweep file (YAML: perfsim_sweep: 1)")
+    p.add_argument("-o", "--output", type=Path, help="output folder (default batches/<sweep id>)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--scheduler", help="Dask distributed scheduler address (tcp://host:port)")
+    p.add_argument("--no-briefings", action="store_true", help="numbers only")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_cmd_batch)
 
     p = sub.add_parser(
         "lint",

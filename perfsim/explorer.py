@@ -21,7 +21,7 @@ from .analysis.weights import tier_of
 from .compile import Parameter, compile_scheme
 from .engine import Evaluation, evaluate
 from .errors import ParameterError
-from .io import write_atomic
+from .io import write_text
 from .results import results_frame
 from .scenario import Scenario
 from .scheme import Scheme, effective_points, scheme_from_data
@@ -217,12 +217,7 @@ def _relative(target: Path, start: Path) -> str:
 
 
 def _write_yaml(path: Path, data: dict, header: str) -> None:
-    text = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-
-    def write(tmp: Path) -> None:
-        tmp.write_text(text, encoding="utf-8")
-
-    write_atomic(path, write)
+    write_text(path, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100))
 
 
 def scheme_with(scheme: Scheme, values: dict[str, float]) -> Scheme:

@@ -30,7 +30,7 @@ def check_output_path(path: str | Path, formats: tuple[str, ...] = TABLE_FORMATS
     return out
 
 
-def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
+def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` for a temporary path in the target folder, then rename it to ``path``.
 
     A reader never sees a half-written file, and a crash leaves the old file (if any) intact.
@@ -51,6 +51,11 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -1,0 +1,401 @@
+"""Batch runs of scenario variants: a sweep file → numbers for every variant, briefings for some.
+
+Numbers come from the vectorised engine in chunks of variants (one evaluation per chunk), on a
+local process pool or a Dask distributed cluster (same code path). Every output is written
+atomically and recorded in ``manifest.json`` as soon as its chunk finishes, so a batch killed at
+any moment can be rerun: finished chunks are skipped, nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import time
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from . import __version__
+from .analysis.metrics import outcome_metrics
+from .analysis.weights import renormalised, tier_of
+from .engine import evaluate
+from .errors import ParameterError, PerfsimError
+from .io import write_atomic, write_text
+from .scenario import load_scenario
+from .scheme import _error_from_validation
+from .yamlsafe import load_yaml
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class RandomVariants(_Model):
+    n: int = Field(ge=1, le=1_000_000)
+    ranges: dict[str, tuple[float, float]] = Field(min_length=1)
+
+
+class Vary(_Model):
+    """Exactly one way of listing variants: a full ``grid``, an explicit ``list``, or a ``random`` sample."""
+
+    grid: dict[str, list[float]] | None = None
+    list_: list[dict[str, float]] | None = Field(None, alias="list")
+    random: RandomVariants | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Vary:
+        if sum(x is not None for x in (self.grid, self.list_, self.random)) != 1:
+            raise ValueError("give exactly one of grid, list or random")
+        return self
+
+
+class SweepFile(_Model):
+    perfsim_sweep: Literal[1]
+    id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    base: str
+    """The base scenario, relative to the sweep file."""
+    vary: Vary
+    seed: int = 0
+    report: list[int] | Literal["all", "none"] = "none"
+    """Variant indices to write briefing notes for."""
+    lang: Literal["zh", "en"] = "zh"
+    chunk: int = Field(100, ge=1, le=10_000)
+
+
+def read_sweep(path: str | Path) -> SweepFile:
+    doc = load_yaml(path, what="sweep file")
+    if not isinstance(doc.data, dict) or "perfsim_sweep" not in doc.data:
+        raise PerfsimError(
+            "not a perfsim sweep file: the key perfsim_sweep is missing",
+            file=path,
+            hint="start with 'perfsim_sweep: 1'",
+        )
+    try:
+        return SweepFile.model_validate(doc.data)
+    except ValidationError as exc:
+        raise _error_from_validation(exc, doc, Path(path)).with_file(path) from None
+
+
+def variants(sweep: SweepFile) -> list[dict[str, float]]:
+    """The sweep's variants, in a fixed order (random ones drawn from the sweep's seed)."""
+    v = sweep.vary
+    if v.grid is not None:
+        names = list(v.grid)
+        return [dict(zip(names, map(float, combo))) for combo in itertools.product(*v.grid.values())]
+    if v.list_ is not None:
+        return [{k: float(x) for k, x in item.items()} for item in v.list_]
+    assert v.random is not None
+    rng = np.random.default_rng(sweep.seed)
+    columns = {name: rng.uniform(low, high, v.random.n) for name, (low, high) in v.random.ranges.items()}
+    return [{name: float(values[i]) for name, values in columns.items()} for i in range(v.random.n)]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One chunk of variants, computed by a worker."""
+
+    scenario: str
+    out: str
+    chunk: int
+    indices: list[int]
+    params: list[dict[str, float]]
+
+
+def _with_links(compiled: Any, params: dict[str, float]) -> dict[str, float]:
+    """A weight given alone moves its tier's siblings (the tier keeps its sum), as in the analyses."""
+    out = dict(params)
+    for name, value in params.items():
+        if name.startswith("points:") and tier_of(compiled, name) is not None:
+            tier = tier_of(compiled, name)
+            assert tier is not None
+            if not any(p in params for p in tier.params if p != name):
+                out.update({k: float(v[0]) for k, v in renormalised(compiled, name, [value]).items()})
+    return out
+
+
+_loaded: dict[str, Any] = {}
+
+
+def _scenario(path: str) -> Any:
+    """Each worker process loads a scenario once and reuses it for all its chunks."""
+    key = f"{path}:{Path(path).stat().st_mtime_ns}"
+    if key not in _loaded:
+        _loaded.clear()
+        _loaded[key] = load_scenario(path)
+    return _loaded[key]
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Evaluate one chunk and write its two files atomically; returns what the manifest records."""
+    start = time.perf_counter()
+    scenario = _scenario(task.scenario)
+    compiled, data = scenario.compiled, scenario.data
+    status: dict[int, str | None] = {}
+    good: list[tuple[int, dict[str, float]]] = []
+    for index, params in zip(task.indices, task.params):
+        try:
+            linked = _with_links(compiled, params)
+            compiled.parameters.resolve(linked)
+            good.append((index, linked))
+            status[index] = None
+        except PerfsimError as exc:
+            status[index] = exc.render()
+    metrics = pd.DataFrame()
+    out = Path(task.out)
+    chunk_units = out / "chunks" / f"chunk-{task.chunk:05d}.units.parquet"
+    chunk_metrics = out / "chunks" / f"chunk-{task.chunk:05d}.metrics.parquet"
+    if good:
+        names = sorted({k for _, p in good for k in p})
+        stacked = {n: np.array([p.get(n, compiled.parameters[n].nominal) for _, p in good]) for n in names}
+        baseline = evaluate(compiled, data)
+        ev = evaluate(compiled, data, stacked)
+        metrics = outcome_metrics(ev, baseline.grade[0])
+        metrics.insert(0, "variant", [i for i, _ in good])
+        grades = np.array([g.zh for g in compiled.grades])
+        units = pd.DataFrame(
+            {
+                "variant": np.repeat([i for i, _ in good], len(data)),
+                "unit": np.tile(np.asarray(data.units, dtype=object), len(good)),
+                "total": ev.total.ravel(),
+                "grade": grades[ev.grade.ravel()],
+            }
+        )
+        write_atomic(chunk_units, lambda p: units.to_parquet(p, index=False))
+    write_atomic(chunk_metrics, lambda p: metrics.to_parquet(p, index=False))
+    return {
+        "chunk": task.chunk,
+        "seconds": time.perf_counter() - start,
+        "errors": status,
+        "files": [str(chunk_metrics.relative_to(out)), str(chunk_units.relative_to(out)) if good else None],
+    }
+
+
+class Manifest:
+    """``manifest.json``: every variant's parameters, status, timing, outputs; rewritten atomically."""
+
+    def __init__(self, path: Path, sweep: SweepFile, sweep_path: Path, all_variants: list[dict[str, float]]):
+        self.path = path
+        self.data: dict[str, Any]
+        if path.exists():
+            self.data = json.loads(path.read_text(encoding="utf-8"))
+            if [v["params"] for v in self.data["variants"]] != all_variants:
+                raise PerfsimError(
+                    "the output folder holds a different sweep",
+                    file=path,
+                    hint="use a new output folder, or delete this one to start over",
+                )
+        else:
+            self.data = {
+                "sweep": sweep.id,
+                "sweep_file": str(sweep_path),
+                "base": sweep.base,
+                "seed": sweep.seed,
+                "perfsim_version": __version__,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "variants": [
+                    {"index": i, "params": p, "status": "pending", "chunk": i // sweep.chunk}
+                    for i, p in enumerate(all_variants)
+                ],
+            }
+            self.save()
+
+    def save(self) -> None:
+        text = json.dumps(self.data, ensure_ascii=False, indent=1)
+        write_text(self.path, text)
+
+    def done_chunks(self, out: Path) -> set[int]:
+        by_chunk: dict[int, list[dict]] = {}
+        for v in self.data["variants"]:
+            by_chunk.setdefault(v["chunk"], []).append(v)
+        done = set()
+        for chunk, members in by_chunk.items():
+            files = members[0].get("outputs", {}).get("files") or []
+            if all(m["status"] in ("done", "failed") for m in members) and all((out / f).exists() for f in files if f):
+                done.add(chunk)
+        return done
+
+    def record(self, result: dict[str, Any]) -> None:
+        for v in self.data["variants"]:
+            if v["chunk"] != result["chunk"]:
+                continue
+            error = result["errors"].get(v["index"], result["errors"].get(str(v["index"])))
+            v["status"] = "failed" if error else "done"
+            v["error"] = error
+            v["seconds"] = round(result["seconds"], 4)
+            v["outputs"] = {"files": result["files"]}
+        self.save()
+
+
+def _tasks(
+    scenario: Path, out: Path, all_variants: list[dict[str, float]], size: int, skip: set[int]
+) -> Iterator[Task]:
+    for chunk, start in enumerate(range(0, len(all_variants), size)):
+        if chunk in skip:
+            continue
+        indices = list(range(start, min(start + size, len(all_variants))))
+        yield Task(str(scenario), str(out), chunk, indices, [all_variants[i] for i in indices])
+
+
+def run_batch(
+    sweep_path: str | Path,
+    out: str | Path | None = None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    briefings: bool = True,
+    progress: bool = True,
+) -> Path:
+    """Run a sweep: numbers for every variant, briefing notes for those marked, an index page.
+
+    Parameters
+    ----------
+    sweep_path
+        The sweep file.
+    out
+        Output folder (default ``batches/<sweep id>``).
+    workers
+        Local worker processes (1: in this process).
+    scheduler
+        A Dask distributed scheduler address; the same tasks then run on that cluster.
+    briefings
+        Write the briefing notes the sweep marks (papermill).
+
+    Returns
+    -------
+    pathlib.Path
+        The output folder, holding ``manifest.json``, ``variants.csv``, ``chunks/``, ``briefings/``
+        and ``index.html``.
+    """
+    from tqdm import tqdm
+
+    sweep_path = Path(sweep_path)
+    sweep = read_sweep(sweep_path)
+    scenario_path = (sweep_path.parent / sweep.base).resolve()
+    scenario = load_scenario(scenario_path)  # clear errors before any work
+    all_variants = variants(sweep)
+    for name in {k for v in all_variants for k in v}:
+        if name not in scenario.compiled.parameters:
+            from .scheme import _near
+
+            raise ParameterError(
+                f"unknown parameter '{name}' in the sweep",
+                file=sweep_path,
+                field="vary",
+                hint=_near(name, scenario.compiled.parameters.names()),
+            )
+    out = Path(out) if out is not None else Path("batches") / sweep.id
+    (out / "chunks").mkdir(parents=True, exist_ok=True)
+    manifest = Manifest(out / "manifest.json", sweep, sweep_path, all_variants)
+    todo = list(_tasks(scenario_path, out.resolve(), all_variants, sweep.chunk, manifest.done_chunks(out)))
+    bar = tqdm(total=len(todo), desc="variants", unit="chunk", disable=not progress)
+    if scheduler is not None:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+
+        with Client(scheduler) as client:
+            futures = client.map(run_task, todo, pure=False)
+            for future in dask_completed(futures):
+                manifest.record(future.result())
+                bar.update()
+    elif workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for future in as_completed([pool.submit(run_task, t) for t in todo]):
+                manifest.record(future.result())
+                bar.update()
+    else:
+        for task in todo:
+            manifest.record(run_task(task))
+            bar.update()
+    bar.close()
+    summary = collect(out)
+    write_atomic(out / "variants.csv", lambda p: summary.to_csv(p, index=False, encoding="utf-8-sig"))
+    if briefings:
+        _briefings(sweep, scenario_path, out, manifest, progress)
+    _index(out, sweep, scenario.spec.name.zh, manifest, summary)
+    return out
+
+
+def collect(out: str | Path) -> pd.DataFrame:
+    """Every variant's numbers from the chunk files, with its parameters, status and error."""
+    out = Path(out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    frames = [pd.read_parquet(p) for p in sorted((out / "chunks").glob("chunk-*.metrics.parquet"))]
+    metrics = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else pd.DataFrame({"variant": pd.Series(dtype=int)})
+    )
+    rows = pd.DataFrame(
+        [
+            {
+                "variant": v["index"],
+                "status": v["status"],
+                "error": v.get("error"),
+                **{f"param {k}": x for k, x in v["params"].items()},
+            }
+            for v in manifest["variants"]
+        ]
+    )
+    return rows.merge(metrics, on="variant", how="left")
+
+
+def _briefings(sweep: SweepFile, scenario: Path, out: Path, manifest: Manifest, progress: bool) -> None:
+    from tqdm import tqdm
+
+    from .briefing import brief
+
+    loaded = load_scenario(scenario)
+    wanted = (
+        range(len(manifest.data["variants"]))
+        if sweep.report == "all"
+        else ([] if sweep.report == "none" else sweep.report)
+    )
+    for index in tqdm(list(wanted), desc="briefings", disable=not progress):
+        entry = manifest.data["variants"][index]
+        name = f"variant-{index:05d}.{sweep.lang}"
+        target = out / "briefings" / f"{name}.html"
+        if entry["status"] != "done" or target.exists():
+            continue
+        try:
+            brief(loaded, out / "briefings", params=entry["params"], lang=sweep.lang, name=name)
+            entry["briefing"] = str(target.relative_to(out))
+        except Exception as exc:  # one failed note must not stop the batch; the manifest keeps the error
+            entry["briefing_error"] = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        manifest.save()
+
+
+def _index(out: Path, sweep: SweepFile, title: str, manifest: Manifest, summary: pd.DataFrame) -> None:
+    from .briefing import page
+
+    e = html.escape
+    links = {v["index"]: v.get("briefing") for v in manifest.data["variants"]}
+    table = summary.copy()
+    table.insert(
+        1, "briefing", [f"<a href='{e(links[i])}'>{e(links[i])}</a>" if links.get(i) else "" for i in table["variant"]]
+    )
+    body = table.to_html(
+        index=False,
+        escape=False,
+        float_format=lambda x: f"{x:,.3f}",
+        formatters={
+            c: (lambda x: e(str(x)) if x is not None else "")
+            for c in table.columns
+            if c not in ("briefing",) and table[c].dtype == object
+        },
+    )
+    done = sum(v["status"] == "done" for v in manifest.data["variants"])
+    failed = sum(v["status"] == "failed" for v in manifest.data["variants"])
+    head = (
+        f"<h1>{e(sweep.id)}: {e(title)}</h1><p>{done} variants done, {failed} failed · perfsim "
+        f"{e(__version__)} · seed {sweep.seed}</p>"
+    )
+    text = page(head + body, sweep.id, sweep.lang)
+    write_text(out / "index.html", text)
