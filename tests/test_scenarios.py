@@ -100,3 +100,12 @@ def test_qitai_literal_period_reading_is_flagged():
         unit_class["indicators"][0]["children"][0]["period_shares"] = "literal"
     warnings = [f.message for f in perfsim.lint(perfsim.scheme_from_data(data))]
     assert any("add up to 90%" in w for w in warnings)
+
+
+def test_scenarios_readme_is_current():
+    sys.path.insert(0, str(SCENARIOS))
+    import make_readme
+
+    assert (SCENARIOS / "README.md").read_text(encoding="utf-8") == make_readme.render()
+    for name in SEED_TABLE:
+        assert f"[`{name}`]" in make_readme.render()
