@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import __version__
 from .analysis.compare import compare
+from .analysis.montecarlo import weight_monte_carlo
 from .analysis.thresholds import near_cutoffs
 from .charts import grade_distribution, to_svg, transition_chart
 from .engine import evaluate
@@ -41,6 +42,8 @@ TEXT = {
         "sensitivity": "敏感性要点",
         "near": "距分数线不足 1 分的单位",
         "none_near": "没有单位距分数线不足 1 分。",
+        "unstable": "权重不确定时等次或排名不稳定的单位（权重在各层级内随机变动 200 次）",
+        "none_unstable": "权重在各层级内随机变动时，所有单位的等次都稳定（概率 ≥ 90%）。",
         "assumptions": "假设与默认取值",
         "levers": "可调参数",
         "trace": "附录：单位得分溯源",
@@ -68,6 +71,8 @@ TEXT = {
         "sensitivity": "Sensitivity highlights",
         "near": "Units within 1 point of a cut-off",
         "none_near": "No unit is within 1 point of a cut-off.",
+        "unstable": "Units whose grade or rank is unstable when weights vary within each tier (200 draws)",
+        "none_unstable": "Every unit keeps its grade in at least 90 % of weight draws.",
         "assumptions": "Assumptions and defaults",
         "levers": "Levers",
         "trace": "Appendix: how one unit's result was reached",
@@ -106,7 +111,11 @@ class Section:
         return f"<h2>{html.escape(self.title)}</h2>\n{self.body}"
 
 
-def _table(frame: pd.DataFrame) -> str:
+def _table(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> str:
+    """An escaped HTML table; with ``names``, the unit's name is shown beside its id."""
+    if names is not None and "unit" in frame and "name" not in frame:
+        frame = frame.copy()
+        frame.insert(list(frame.columns).index("unit") + 1, "name", [names.get(u, "") for u in frame["unit"]])
     return frame.to_html(index=False, escape=True, border=0, float_format=lambda x: f"{x:,.2f}")
 
 
@@ -145,6 +154,7 @@ def sections(
     elif params:
         base_ev = evaluate(compiled, data, ranks=True)
     counts = [(ev.grade[0] == g).sum() for g in range(len(grades))]
+    names = dict(zip(data.units, data.names))
     spec = scenario.spec
     name = spec.name.zh if lang == "zh" else spec.name.en
     out = []
@@ -173,12 +183,21 @@ def sections(
     chart = to_svg(grade_distribution(labelled, grades, title=t["distribution"]))
     out.append(Section(t["distribution"], _table(dist) + chart))
     if comparison is not None:
-        body = _table(comparison.changed.head(30)) if len(comparison.changed) else f"<p>{e(t['no_changes'])}</p>"
+        body = _table(comparison.changed.head(30), names) if len(comparison.changed) else f"<p>{e(t['no_changes'])}</p>"
         body += to_svg(transition_chart(comparison.transitions))
         out.append(Section(t["changes"], body))
     near = near_cutoffs(ev, 1.0)
-    near_body = _table(near.head(20)) if len(near) else f"<p>{e(t['none_near'])}</p>"
-    out.append(Section(t["sensitivity"], f"<h3>{e(t['near'])}</h3>" + near_body))
+    near_body = _table(near.head(20), names) if len(near) else f"<p>{e(t['none_near'])}</p>"
+    mc = weight_monte_carlo(compiled, data, 200, seed=0)
+    certainty = mc.grade_probabilities.max(axis=1)
+    unstable = mc.rank_intervals.assign(**{"P(most likely grade)": certainty})
+    unstable = unstable[certainty < 0.9].sort_values("P(most likely grade)").head(15).reset_index()
+    unstable_body = _table(unstable, names) if len(unstable) else f"<p>{e(t['none_unstable'])}</p>"
+    out.append(
+        Section(
+            t["sensitivity"], f"<h3>{e(t['near'])}</h3>" + near_body + f"<h3>{e(t['unstable'])}</h3>" + unstable_body
+        )
+    )
     defaults = pd.DataFrame(
         [(d.item, d.choice, d.reason) for d in spec.defaults], columns=[t["item"], t["choice"], t["reason"]]
     )
