@@ -20,8 +20,16 @@ import pytest
 from conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if not os.path.exists(CHROMIUM):
     if os.environ.get("CI"):
@@ -39,14 +47,33 @@ def free_port() -> int:
 def jupyterlab(tmp_path_factory):
     port = free_port()
     home = tmp_path_factory.mktemp("jupyter-home")
-    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"),
-           "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         "--allow-root", f"--ServerApp.root_dir={ROOT}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            "--ServerApp.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--allow-root",
+            f"--ServerApp.root_dir={ROOT}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         if proc.poll() is not None:
@@ -100,11 +127,13 @@ def test_explorer_slider_changes_counts_and_chart(jupyterlab):
         page.keyboard.type("85")
         page.keyboard.press("Enter")
         page.wait_for_function(
-            "before => document.querySelector('table.grade-counts').innerText !== before", arg=before_counts,
-            timeout=60_000)
+            "before => document.querySelector('table.grade-counts').innerText !== before",
+            arg=before_counts,
+            timeout=60_000,
+        )
         page.wait_for_function(
-            "before => document.querySelector('.vega-embed').innerHTML !== before", arg=before_chart,
-            timeout=60_000)
+            "before => document.querySelector('.vega-embed').innerHTML !== before", arg=before_chart, timeout=60_000
+        )
         after_counts = page.inner_text("table.grade-counts")
         browser.close()
     assert chart is not None

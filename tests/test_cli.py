@@ -109,8 +109,9 @@ def test_explain_traces_money_and_flags(capsys):
     frame = pd.read_csv(QITAI_DATA)
     assert main(["evaluate", qitai]) == 0
     capsys.readouterr()
-    excellent = next(u for u in frame["unit"] if main(["explain", qitai, u]) == 0 and "grade 等次 优秀" in
-                     capsys.readouterr().out)
+    excellent = next(
+        u for u in frame["unit"] if main(["explain", qitai, u]) == 0 and "grade 等次 优秀" in capsys.readouterr().out
+    )
     main(["explain", qitai, excellent])
     lines = capsys.readouterr().out
     row = frame.set_index("unit").loc[excellent]
