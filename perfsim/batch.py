@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import __version__
 from .analysis.metrics import outcome_metrics
@@ -30,8 +30,7 @@ from .engine import evaluate
 from .errors import ParameterError, PerfsimError
 from .io import write_atomic, write_text
 from .scenario import load_scenario
-from .scheme import _error_from_validation
-from .yamlsafe import load_yaml
+from .scheme import read_yaml_model
 
 
 class _Model(BaseModel):
@@ -71,17 +70,7 @@ class SweepFile(_Model):
 
 
 def read_sweep(path: str | Path) -> SweepFile:
-    doc = load_yaml(path, what="sweep file")
-    if not isinstance(doc.data, dict) or "perfsim_sweep" not in doc.data:
-        raise PerfsimError(
-            "not a perfsim sweep file: the key perfsim_sweep is missing",
-            file=path,
-            hint="start with 'perfsim_sweep: 1'",
-        )
-    try:
-        return SweepFile.model_validate(doc.data)
-    except ValidationError as exc:
-        raise _error_from_validation(exc, doc, Path(path)).with_file(path) from None
+    return read_yaml_model(path, SweepFile, "perfsim_sweep", "sweep file")  # type: ignore[no-any-return]
 
 
 def variants(sweep: SweepFile) -> list[dict[str, float]]:

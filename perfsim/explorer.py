@@ -235,16 +235,9 @@ def scheme_with(scheme: Scheme, values: dict[str, float]) -> Scheme:
         if name not in compiled.parameters:
             compiled.parameters.resolve({name: value})
         if kind == "points":
-            cls, _, node_id = key.rpartition("/")
-            trees = (
-                [c["indicators"] for c in data["unit_classes"] if c["id"] == cls]
-                if "unit_classes" in data
-                else [data["indicators"]]
-            )
-            for node in _walk(trees[0]):
-                if node["id"] == node_id:
-                    node.pop("weight", None)
-                    node["points"] = float(value)
+            node = _node(classes, *key.rpartition("/")[::2])
+            node.pop("weight", None)
+            node["points"] = float(value)
         elif kind == "cutoff":
             for band in data["grading"]["bands"]:
                 if band["grade"]["zh"] == key:
@@ -264,16 +257,9 @@ def scheme_with(scheme: Scheme, values: dict[str, float]) -> Scheme:
             data["consequences"]["budget"]["by_grade"][key]["percent"] = float(value)
         elif kind == "share":
             owner, _, period = key.rpartition("@")
-            cls, _, node_id = owner.rpartition("/")
-            trees = (
-                [c["indicators"] for c in data["unit_classes"] if c["id"] == cls]
-                if "unit_classes" in data
-                else [data["indicators"]]
-            )
-            for node in _walk(trees[0]):
-                if node["id"] == node_id:
-                    node["periods"][period] = float(value)
-                    node["period_shares"] = "normalise"
+            node = _node(classes, *owner.rpartition("/")[::2])
+            node["periods"][period] = float(value)
+            node["period_shares"] = "normalise"
     for unit_class in classes:  # a section whose points moved keeps its children as its own scale
         for node in _walk(unit_class["indicators"]):
             kids = node.get("children")
@@ -284,6 +270,12 @@ def scheme_with(scheme: Scheme, values: dict[str, float]) -> Scheme:
                 elif "scale" in node and np.isclose(node["scale"], node["points"]):
                     node.pop("scale")
     return scheme_from_data(data)
+
+
+def _node(classes: list[dict], class_id: str, node_id: str) -> dict:
+    """The indicator ``node_id`` of class ``class_id`` (any class's, for a single-class scheme)."""
+    tree = next(c["indicators"] for c in classes if c["id"] == class_id or len(classes) == 1)
+    return next(n for n in _walk(tree) if n["id"] == node_id)
 
 
 def _walk(nodes: list[dict]):  # type: ignore[no-untyped-def]

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from .compile import CompiledScheme, compile_scheme
 from .data import UnitData, load_units
 from .errors import PerfsimError
-from .scheme import Label, Scheme, _error_from_validation, load_scheme
-from .yamlsafe import load_yaml
+from .scheme import Label, Scheme, load_scheme, read_yaml_model
 
 
 class _Model(BaseModel):
@@ -95,17 +94,7 @@ def is_scenario_file(path: str | Path) -> bool:
 
 def read_scenario_file(path: str | Path) -> ScenarioFile:
     """Validate a scenario file without loading its scheme and data."""
-    doc = load_yaml(path, what="scenario file")
-    if not isinstance(doc.data, dict) or "perfsim_scenario" not in doc.data:
-        raise PerfsimError(
-            "not a perfsim scenario: the key perfsim_scenario is missing",
-            file=path,
-            hint="add 'perfsim_scenario: 1' as the first line",
-        )
-    try:
-        return ScenarioFile.model_validate(doc.data)
-    except ValidationError as exc:
-        raise _error_from_validation(exc, doc, Path(path)).with_file(path) from None
+    return read_yaml_model(path, ScenarioFile, "perfsim_scenario", "scenario file")  # type: ignore[no-any-return]
 
 
 def load_scenario(path: str | Path, *, encoding: str = "utf-8") -> Scenario:

@@ -999,6 +999,19 @@ def scheme_from_data(data: Any, *, doc: YamlDocument | None = None, file: Path |
     return scheme
 
 
+def read_yaml_model(path: str | Path, model: type[BaseModel], marker: str, what: str) -> Any:
+    """Load a YAML file strictly and validate it into ``model``; the file must start with ``marker: 1``."""
+    doc = load_yaml(path, what=what)
+    if not isinstance(doc.data, dict) or marker not in doc.data:
+        raise SchemeError(
+            f"not a perfsim {what}: the key {marker} is missing", file=path, hint=f"start the file with '{marker}: 1'"
+        )
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise _error_from_validation(exc, doc, Path(path)) from None
+
+
 def load_scheme(path: str | Path) -> Scheme:
     """Load and validate a scheme file (YAML).
 
