@@ -327,6 +327,10 @@ def compile_scheme(scheme: s.Scheme) -> CompiledScheme:
         params.append(
             Parameter(f"quota:{quota.grade}", "quota", quota.max_share, 0.0, 1.0, f"{quota.grade} maximum share")
         )
+    for tier in g.rank_tiers or []:
+        if tier.share is not None:
+            label = f"{tier.grade.zh} share of each group (rank tier)"
+            params.append(Parameter(f"quota:{tier.grade.zh}", "quota", tier.share, 0.0, 1.0, label))
     items = scheme.adjustments.items if scheme.adjustments else []
     for item in items:
         if item.cap is not None:

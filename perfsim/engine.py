@@ -425,8 +425,7 @@ def evaluate(
             if tier.count is not None:
                 allowed = np.full((1, len(group_sizes)), tier.count, dtype=np.int64)
             else:
-                assert tier.share is not None
-                allowed = slots(np.array([[tier.share]]), group_sizes, tier.rounding)
+                allowed = slots(draws.column(f"quota:{tier.grade.zh}"), group_sizes, tier.rounding)
             limit_grade(grade, gi, compete_keys, groups, allowed, "include_all")
     if g.veto_timing == "after_quota":
         grade[:, grade_veto_mask] = lowest

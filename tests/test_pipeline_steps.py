@@ -253,6 +253,9 @@ def test_rank_tiers_four_classes():
     rows = [{"unit": f"u{i}", "a": 100 - 5 * i} for i in range(8)]
     _, _, ev = run(scheme, rows)
     assert ev.grade_labels() == ["综合优胜", "优胜", "优胜", "达标", "达标", "达标", "达标", "不达标"]
+    compiled = ev.compiled
+    swept = perfsim.evaluate(compiled, ev.data, {"quota:优胜": [0.125, 0.25, 0.5]})  # tier shares are levers
+    assert [int((swept.grade[s] == 1).sum()) for s in range(3)] == [1, 2, 4]
 
 
 @pytest.mark.parametrize(
