@@ -210,10 +210,15 @@ def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int
         eligible = ~stopped & (cut == 0) & (released == 0)  # units paying into the pool do not draw from it
         if realloc.eligible_grades:
             eligible &= _grade_mask(ev, realloc.eligible_grades)
+        if realloc.eligible_attribute is not None:
+            eligible &= _attribute(ev, realloc.eligible_attribute, "reallocation.eligible_attribute")[None, :] != 0
         big = np.iinfo(np.int64).max // 4
         caps = to_cents(to_yuan(nxt) * realloc.cap_percent / 100.0) if realloc.cap_percent else np.full(shape, big)
         caps = np.where(eligible, caps, 0)
-        if realloc.rule == "priority":
+        if realloc.rule == "priority" and realloc.priority_attribute is not None:
+            ranking = _attribute(ev, realloc.priority_attribute, "reallocation.priority_attribute")
+            received = allocate_in_order(pool, np.argsort(-ranking, kind="stable"), caps)
+        elif realloc.rule == "priority":
             units = ev.data.units
             order = []
             for i, unit in enumerate(realloc.priority):

@@ -92,6 +92,10 @@ class Reallocation(RuleModel):
     """Grades that may receive; empty means every unit not suspended, gated or cut."""
     priority: list[str] = Field(default_factory=list)
     """Unit ids in order, for ``rule: priority``."""
+    eligible_attribute: str | None = None
+    """Only units whose attribute is non-zero receive (e.g. an ``urgent`` project flag, 其他急需项目)."""
+    priority_attribute: str | None = None
+    """For ``rule: priority`` without a list: receive in descending order of this attribute."""
     cap_percent: float | None = Field(None, gt=0)
     """A recipient gets at most this % of its own budget; what no one can take returns to the treasury."""
 

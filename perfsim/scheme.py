@@ -837,10 +837,17 @@ def _check_consequences(scheme: Scheme) -> None:
         if b.reallocation is not None:
             for i, name in enumerate(b.reallocation.eligible_grades):
                 grade(name, (*bl, "reallocation", "eligible_grades", i))
-            if b.reallocation.rule == "priority" and not b.reallocation.priority:
+            for key in ("eligible_attribute", "priority_attribute"):
+                if getattr(b.reallocation, key) is not None:
+                    attribute(getattr(b.reallocation, key), (*bl, "reallocation", key))
+            if (
+                b.reallocation.rule == "priority"
+                and not b.reallocation.priority
+                and b.reallocation.priority_attribute is None
+            ):
                 raise _Problem(
                     (*bl, "reallocation", "priority"),
-                    "rule: priority needs a priority list",
+                    "rule: priority needs a priority list or a priority_attribute",
                     "list unit ids in the order they receive",
                 )
         if b.ladder is not None:

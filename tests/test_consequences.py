@@ -336,3 +336,33 @@ def test_cut_rate_is_a_sweepable_parameter():
     outcome, _ = apply_consequences(ev)
     assert list(outcome.next_budget[:, 0]) == [90_000, 75_000, 0]
     assert list(outcome.next_budget[:, 1]) == [100_000] * 3
+
+
+def test_reallocation_to_urgent_projects_by_attribute():
+    """篇一 l.12: money of stopped projects goes to other urgent projects (急需项目), most urgent first."""
+    scheme = budget_scheme(
+        {
+            "monitoring": {"spending_progress": "spend", "low_score_below": 50},
+            "reallocation": {
+                "rule": "priority",
+                "eligible_attribute": "urgent",
+                "priority_attribute": "urgency",
+                "cap_percent": 50,
+            },
+        },
+        [
+            {"id": "spend", "name": label("支出进度")},
+            {"id": "urgent", "name": label("急需")},
+            {"id": "urgency", "name": label("紧急程度")},
+        ],
+    )
+    rows = [
+        {"unit": "stopped", "score": 30, "budget": 1000, "spend": 0.0, "urgent": 0, "urgency": 0},
+        {"unit": "calm", "score": 90, "budget": 1000, "spend": 1, "urgent": 0, "urgency": 9},
+        {"unit": "urgent-a", "score": 90, "budget": 1000, "spend": 1, "urgent": 1, "urgency": 2},
+        {"unit": "urgent-b", "score": 90, "budget": 1000, "spend": 1, "urgent": 1, "urgency": 5},
+    ]
+    _, _, ev = run(scheme, rows)
+    o, _ = apply_consequences(ev)
+    assert list(o.received[0]) == [0, 0, to_cents(200), to_cents(500)]  # b first (up to 50 %), then a
+    assert o.received.sum() + o.returned.sum() == o.released.sum() == to_cents(700)
