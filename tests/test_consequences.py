@@ -357,7 +357,7 @@ def test_reallocation_to_urgent_projects_by_attribute():
         ],
     )
     rows = [
-        {"unit": "stopped", "score": 30, "budget": 1000, "spend": 0.0, "urgent": 0, "urgency": 0},
+        {"unit": "stopped", "score": 30, "budget": 1000, "spend": 0.3, "urgent": 0, "urgency": 0},
         {"unit": "calm", "score": 90, "budget": 1000, "spend": 1, "urgent": 0, "urgency": 9},
         {"unit": "urgent-a", "score": 90, "budget": 1000, "spend": 1, "urgent": 1, "urgency": 2},
         {"unit": "urgent-b", "score": 90, "budget": 1000, "spend": 1, "urgent": 1, "urgency": 5},
