@@ -57,7 +57,7 @@ def main() -> None:
 
     def perfsim_mc() -> None:
         draws = a.sample_weights(compiled, n_draws, concentration=100, seed=1, only=department)
-        apply_consequences(perfsim.evaluate(compiled, data, draws))
+        apply_consequences(perfsim.evaluate(compiled, data, draws), parts=("budget",))
 
     def floor_mc() -> None:
         rng = np.random.default_rng(1)

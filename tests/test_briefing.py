@@ -43,7 +43,8 @@ def test_briefing_is_self_contained_and_escaped(evil_scenario, tmp_path, lang):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
     assert re.search(r"&lt;script&gt;alert\((&#x27;|')x(&#x27;|')\)&lt;/script&gt;部门", text)
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; risky" in text
-    assert text.count("<svg") >= 2  # grade distribution and transitions, inline
+    assert text.count("<svg") >= 1  # the grade distribution, inline
+    assert ("等次转移" if lang == "zh" else "Grade transitions") in text
     heading = "主要结论" if lang == "zh" else "Headline findings"
     assert heading in text and "print(" not in text  # no code in the note
 
@@ -67,7 +68,7 @@ def test_briefing_renders_offline_in_headless_chromium(evil_scenario, tmp_path):
         marks = page.locator("svg path, svg rect").count()
         body = page.inner_text("body")
         browser.close()
-    assert charts >= 2 and marks > 10  # charts drew their marks without any network
+    assert charts >= 1 and marks > 10  # the chart drew its marks without any network
     assert [r for r in requests if r != path.as_uri()] == []
     assert dialogs == [] and EVIL in body  # the name shows as text; the script never ran
 
