@@ -263,7 +263,7 @@ def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Param
                 break
             a = int(cc.parent[a])
         cc.scorers[n] = make_scorer(node, float(cc.nominal_points[n]))
-        names = input_names(node.method.method)
+        names = input_names(node.method)
 
         def cols(prefix: str, names: tuple[str, ...] = names) -> dict[str, str]:
             return {inp: prefix if inp == "value" else f"{prefix}.{inp}" for inp in names}

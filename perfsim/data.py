@@ -476,6 +476,14 @@ def _parse_indicator_column(
         raise table.error(
             f"score {numbers[row]:g} is above the scale of {m.scale:g}", row, column, f"marks run from 0 to {m.scale:g}"
         )
+    if column.endswith(".standard") and (usable & (numbers <= 0)).any():
+        row = _first(usable & (numbers <= 0))
+        raise table.error(
+            f"standard value {numbers[row]:g} must be positive",
+            row,
+            column,
+            "give each unit's assigned target (标准值) as a positive number",
+        )
     if isinstance(m, s.Rubric5pt):
         if column.endswith(".count"):
             bad = usable & (numbers != np.floor(numbers))

@@ -47,11 +47,16 @@ class BehaviourModel:
 
 
 def value_from_quality(
-    node: s.Indicator, points: float, q: NDArray[np.floating], u: NDArray[np.floating]
+    node: s.Indicator,
+    points: float,
+    q: NDArray[np.floating],
+    u: NDArray[np.floating],
+    standard: NDArray[np.floating] | None = None,
 ) -> dict[str, Array]:
     """The raw inputs a leaf's method reads that earn about ``q`` % of its points.
 
-    ``u`` is a uniform(0, 1) array of the same shape, used where the value is a count.
+    ``u`` is a uniform(0, 1) array of the same shape, used where the value is a count;
+    ``standard`` gives per-unit standards where the method reads them (default 100).
     """
     m = node.method
     qf = np.clip(q, 0.0, None) / 100.0
@@ -61,6 +66,9 @@ def value_from_quality(
         return {"value": np.clip(qf, 0, 1) * m.scale}
     if isinstance(m, s.CompletionRatio):
         ratio = np.clip(qf, 1e-6, m.cap)
+        if m.standard == "per_unit":
+            std = np.broadcast_to(standard if standard is not None else 100.0, np.shape(q))
+            return {"value": std / ratio if lower else std * ratio, "standard": std}
         return {"value": m.standard / ratio if lower else m.standard * ratio}
     if isinstance(m, s.QuantityDecrement):
         short = np.round(np.clip(1 - qf, 0, 1) * full / m.decrement)

@@ -48,10 +48,14 @@ class DirectScore(Model):
 
 
 class CompletionRatio(Model):
-    """完成比例法: full points at the standard value, pro rata below; ``cap`` > 1 credits over-completion."""
+    """完成比例法: full points at the standard value, pro rata below; ``cap`` > 1 credits over-completion.
+
+    ``standard: per_unit`` reads each unit's own standard (标准值, its assigned target) from the
+    data column ``<indicator>.standard``.
+    """
 
     method: Literal["completion_ratio"]
-    standard: float = Field(gt=0)
+    standard: Annotated[float, Field(gt=0)] | Literal["per_unit"]
     cap: float = Field(1.0, ge=1.0)
 
 

@@ -36,8 +36,11 @@ NONNEGATIVE = {
 """Methods whose values are counts, amounts or marks: a negative value is a data error."""
 
 
-def input_names(method: str) -> tuple[str, ...]:
-    return INPUTS.get(method, ("value",))
+def input_names(method: s.Method) -> tuple[str, ...]:
+    """The data inputs a method reads (``value`` plus e.g. ``count`` or a per-unit ``standard``)."""
+    if isinstance(method, s.CompletionRatio) and method.standard == "per_unit":
+        return ("value", "standard")
+    return INPUTS.get(method.method, ("value",))
 
 
 class BandArrays:
@@ -107,15 +110,20 @@ def make_scorer(node: s.Indicator, nominal_points: float) -> Scorer:
     if isinstance(m, s.DirectScore):
         return lambda x: x["value"] / m.scale
     if isinstance(m, s.CompletionRatio):
+        fixed = m.standard
+
+        def standard_of(x: Mapping[str, Array]) -> Array | float:
+            return x["standard"] if fixed == "per_unit" else float(fixed)
+
         if lower:
 
             def completion_lower(x: Mapping[str, Array]) -> Array:
                 with np.errstate(divide="ignore"):
-                    ratio = np.where(x["value"] > 0, m.standard / np.maximum(x["value"], 1e-300), np.inf)
+                    ratio = np.where(x["value"] > 0, standard_of(x) / np.maximum(x["value"], 1e-300), np.inf)
                 return np.minimum(ratio, m.cap)
 
             return completion_lower
-        return lambda x: np.minimum(x["value"] / m.standard, m.cap)
+        return lambda x: np.minimum(x["value"] / standard_of(x), m.cap)
     if isinstance(m, s.QuantityDecrement):
         sign = -1.0 if lower else 1.0
         return lambda x: np.maximum(0.0, 1.0 - m.decrement * np.maximum(0.0, sign * (m.target - x["value"])) / full)

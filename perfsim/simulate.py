@@ -200,12 +200,14 @@ def _run_block(
             name = col.data_columns["value"]
             bias = model.self_bias if node.rater == "self" else 0.0
             q = (base_q[name] + bias) * capacity + shock + noise[node.rater or ""]
-            inputs = value_from_quality(node, float(cc.nominal_points[col.leaf]), q, uniform)
+            standard = data.values.get(col.data_columns.get("standard", ""))
+            inputs = value_from_quality(node, float(cc.nominal_points[col.leaf]), q, uniform, standard)
             if model.ratchet and isinstance(node.method, s.CompletionRatio):
-                standard = node.method.standard
-                target = targets.get(name, np.full((1, n_units), standard))
+                # this year's target is last year's actual: rescale the actual against the standard
+                reference = inputs.get("standard", node.method.standard)
+                target = targets.get(name, np.broadcast_to(reference, (1, n_units)))
                 actual = inputs["value"]
-                inputs["value"] = actual * standard / np.maximum(target, 1e-9)
+                inputs["value"] = actual * reference / np.maximum(target, 1e-9)
                 targets[name] = actual
             for inp, data_name in col.data_columns.items():
                 values[data_name] = inputs[inp]

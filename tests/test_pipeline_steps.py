@@ -290,3 +290,21 @@ def test_draws_varying_one_class_only(qitai):
     assert np.array_equal(ev.total[0, township], ev.total[2, township])
     assert not np.array_equal(ev.total[0, ~township], ev.total[2, ~township])
     assert np.array_equal(ev.total[1], perfsim.evaluate(compiled, data).total[0])
+
+
+def test_per_unit_standard_values():
+    """篇十一(c) l.501: each unit's quantified assigned target is its standard value (标准值)."""
+    scheme = make_scheme(
+        [leaf("output", 90, {"method": "completion_ratio", "standard": "per_unit"}), leaf("leader", 10)]
+    )
+    rows = [
+        {"unit": "a", "output": 50, "output.standard": 100, "leader": 0},
+        {"unit": "b", "output": 50, "output.standard": 50, "leader": 0},
+        {"unit": "c", "output": 80, "output.standard": 40, "leader": 0},
+    ]
+    _, _, ev = run(scheme, rows)
+    assert list(ev.total[0]) == [45, 90, 90]
+    with pytest.raises(perfsim.DataError, match="must be positive"):
+        run(scheme, [{"unit": "a", "output": 50, "output.standard": 0, "leader": 0}])
+    with pytest.raises(perfsim.DataError, match="missing column 'output.standard'"):
+        run(scheme, [{"unit": "a", "output": 50, "leader": 0}])

@@ -192,3 +192,13 @@ def test_ratchet_targets_follow_last_years_actual():
     assert np.allclose(plain.total[:, 0], [[100, 80]] * 3)  # same actuals every year
     assert np.allclose(ratchet.total[0, 0], [100, 80])  # year 1 against the standard
     assert np.allclose(ratchet.total[1:, 0], 100)  # then against last year's actual
+
+
+def test_simulation_keeps_each_units_own_standard():
+    scheme = make_scheme([leaf("output", 100, {"method": "completion_ratio", "standard": "per_unit"})])
+    compiled = perfsim.compile_scheme(scheme)
+    frame = pd.DataFrame({"unit": ["a", "b"], "output": [60, 30], "output.standard": [100, 40]})
+    data = perfsim.load_units(frame, compiled)
+    quiet = BehaviourModel(year_sd=0, default_noise=0, capacity_elasticity=0)
+    sim = simulate(compiled, data, years=2, draws=1, seed=0, model=quiet)
+    assert np.allclose(sim.total[:, 0], [[60, 75]] * 2)  # 60/100 and 30/40, every year

@@ -70,7 +70,8 @@ def gaming_check(
             q_true = pop.quality[name]
             q_game = q_true[None, :] + moves[:, k, :] - loss[:, 0, :]
             q_real = q_true[None, :] - loss[:, 0, :]
-            generated = value_from_quality(node, float(points[k]), q_game, np.full(q_game.shape, 0.5))
+            standard = data.values.get(col.data_columns.get("standard", ""))
+            generated = value_from_quality(node, float(points[k]), q_game, np.full(q_game.shape, 0.5), standard)
             for inp, data_name in col.data_columns.items():
                 current = values.get(data_name, np.broadcast_to(data.values[data_name], q_game.shape).copy())
                 current[:, members] = generated[inp][:, members]
