@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from . import __version__
 from .analysis.metrics import outcome_metrics
@@ -29,20 +29,17 @@ from .analysis.weights import renormalised, tier_of
 from .engine import evaluate
 from .errors import ParameterError, PerfsimError
 from .io import write_atomic, write_text
+from .models import Model
 from .scenario import load_scenario
 from .scheme import read_yaml_model
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class RandomVariants(_Model):
+class RandomVariants(Model):
     n: int = Field(ge=1, le=1_000_000)
     ranges: dict[str, tuple[float, float]] = Field(min_length=1)
 
 
-class Vary(_Model):
+class Vary(Model):
     """Exactly one way of listing variants: a full ``grid``, an explicit ``list``, or a ``random`` sample."""
 
     grid: dict[str, list[float]] | None = None
@@ -56,7 +53,7 @@ class Vary(_Model):
         return self
 
 
-class SweepFile(_Model):
+class SweepFile(Model):
     perfsim_sweep: Literal[1]
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     base: str

@@ -95,7 +95,7 @@ def lint(scheme: s.Scheme) -> list[Finding]:
                     )
                 )
     out.extend(_lint_consequences(scheme))
-    for unit_class, node, loc, _ in scheme.nodes():
+    for _, node, loc, _ in scheme.nodes():
         if node.periods is not None and node.period_shares == "literal":
             total = sum(node.periods.values())
             if abs(total - 100) > 1e-9:
@@ -108,28 +108,19 @@ def lint(scheme: s.Scheme) -> list[Finding]:
                         "period_shares: normalise reads them as a ratio)",
                     )
                 )
-        table = node.convert
-        if table is not None:
+        tables: list[tuple[s.BandTable, s.Loc]] = [(node.convert, (*loc, "convert"))] if node.convert else []
+        if isinstance(node.method, s.BandLookup):
+            tables.append((node.method, (*loc, "method", "bands")))
+        for table, where in tables:
             values = [b.points[1] if isinstance(b.points, tuple) else b.points for b in table.bands]
             if any(a < b for a, b in zip(values, values[1:])):
                 out.append(
                     Finding(
                         "warning",
-                        s._format_loc((*loc, "convert")),
+                        s._format_loc(where),
                         "a better band credits fewer points than a worse one (non-monotone)",
                     )
                 )
-        if isinstance(node.method, s.BandLookup):
-            values = [b.points[1] if isinstance(b.points, tuple) else b.points for b in node.method.bands]
-            if any(a < b for a, b in zip(values, values[1:])):
-                out.append(
-                    Finding(
-                        "warning",
-                        s._format_loc((*loc, "method", "bands")),
-                        "a higher band gives fewer points than a lower one (non-monotone)",
-                    )
-                )
-        del unit_class
     return out
 
 

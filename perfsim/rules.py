@@ -11,25 +11,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from .models import Label, Model
 
 
-class RuleModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class RuleLabel(RuleModel):
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-
-class BudgetChange(RuleModel):
+class BudgetChange(Model):
     """Change of next year's budget: ``percent`` (−100 to +1000), ``absolute`` (yuan) or ``to_zero``."""
 
     percent: float | None = Field(None, ge=-100, le=1000)
     absolute: float | None = None
     to_zero: bool = False
-    stance: RuleLabel | None = None
+    stance: Label | None = None
     """The funding stance the plan names (篇五: 重点支持, 优先保障, 从紧从严, 重点监控)."""
 
     @model_validator(mode="after")
@@ -48,24 +41,24 @@ class BudgetChange(RuleModel):
         return self.percent if self.percent is not None else 0.0
 
 
-class Gate(RuleModel):
+class Gate(Model):
     """A unit whose ``attribute`` is 0 (false) gets no budget: 篇一 ex-ante gate, 篇九 filing gate."""
 
     id: str
-    name: RuleLabel
+    name: Label
     attribute: str
     effect: Literal["zero", "exclude"] = "zero"
     source: str | None = None
 
 
-class SeverityStep(RuleModel):
+class SeverityStep(Model):
     """A mid-year budget adjustment when the progress gap is above ``gap`` (篇五 l.289: 视情节轻重)."""
 
     gap: float = Field(gt=0, le=1)
     percent: float = Field(ge=-100, le=0)
 
 
-class Monitoring(RuleModel):
+class Monitoring(Model):
     """双监控: suspend a unit in-year when spending and target progress diverge, or its score is low.
 
     A suspended unit's unspent budget (``budget × (1 − spending progress)``) goes to the
@@ -84,7 +77,7 @@ class Monitoring(RuleModel):
     source: str | None = None
 
 
-class Reallocation(RuleModel):
+class Reallocation(Model):
     """How the pool (cuts sent to it and suspended budgets) is shared out again."""
 
     rule: Literal["pro_rata", "by_score", "priority", "treasury"] = "pro_rata"
@@ -100,12 +93,12 @@ class Reallocation(RuleModel):
     """A recipient gets at most this % of its own budget; what no one can take returns to the treasury."""
 
 
-class LadderStep(RuleModel):
-    name: RuleLabel
+class LadderStep(Model):
+    name: Label
     change: BudgetChange
 
 
-class Ladder(RuleModel):
+class Ladder(Model):
     """篇九 correction ladder: the k-th consecutive failing year applies step k (the last step repeats)."""
 
     fail_grades: list[str] = Field(min_length=1)
@@ -113,7 +106,7 @@ class Ladder(RuleModel):
     source: str | None = None
 
 
-class BudgetRules(RuleModel):
+class BudgetRules(Model):
     amount: str
     """Number attribute holding each unit's budget this year (yuan)."""
     by_grade: dict[str, BudgetChange] = Field(default_factory=dict)
@@ -125,7 +118,7 @@ class BudgetRules(RuleModel):
     source: str | None = None
 
 
-class BonusMonths(RuleModel):
+class BonusMonths(Model):
     """篇四 l.204: k months' basic salary per eligible staff member by unit grade, funded by the unit."""
 
     salary: str
@@ -135,7 +128,7 @@ class BonusMonths(RuleModel):
     source: str | None = None
 
 
-class PayPool(RuleModel):
+class PayPool(Model):
     """Performance-pay pool (篇十四, 篇十七): split into a base part and an incentive part.
 
     Units here are staff members. ``amount`` is an attribute (each person's share of the
@@ -174,12 +167,12 @@ class PayPool(RuleModel):
         return self
 
 
-class PayRules(RuleModel):
+class PayRules(Model):
     bonus_months: BonusMonths | None = None
     pool: PayPool | None = None
 
 
-class FlagCondition(RuleModel):
+class FlagCondition(Model):
     """When a flag is raised. All given parts must hold."""
 
     grades: list[str] | None = None
@@ -212,16 +205,16 @@ class FlagCondition(RuleModel):
         return self
 
 
-class Flag(RuleModel):
+class Flag(Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
-    name: RuleLabel
+    name: Label
     when: FlagCondition
     effect: str | None = None
     """What the plan does to people (free text: 取消评优资格, 诫勉谈话, 调整工作岗位)."""
     source: str | None = None
 
 
-class Consequences(RuleModel):
+class Consequences(Model):
     budget: BudgetRules | None = None
     pay: PayRules | None = None
     flags: list[Flag] = Field(default_factory=list)

@@ -12,19 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from .compile import CompiledScheme, compile_scheme
 from .data import UnitData, load_units
 from .errors import PerfsimError
+from .models import Model
 from .scheme import Label, Scheme, load_scheme, read_yaml_model
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Default(_Model):
+class Default(Model):
     """A number or rule the source leaves blank or ambiguous, and what this scenario chose."""
 
     item: str
@@ -33,7 +30,7 @@ class Default(_Model):
     source: str | None = None
 
 
-class Lever(_Model):
+class Lever(Model):
     """A parameter a designer may move, over ``[low, high]``."""
 
     parameter: str
@@ -42,21 +39,21 @@ class Lever(_Model):
     label: Label | None = None
 
 
-class SimulationDefaults(_Model):
+class SimulationDefaults(Model):
     years: int = Field(10, ge=1, le=100)
     draws: int = Field(200, ge=1, le=100_000)
     seed: int = 0
     capacity_elasticity: float = 0.1
 
 
-class Analysis(_Model):
+class Analysis(Model):
     levers: list[Lever] = Field(default_factory=list)
     simulation: SimulationDefaults = Field(default_factory=SimulationDefaults)
     focus_unit: str | None = None
     """A unit the briefing traces by default."""
 
 
-class ScenarioFile(_Model):
+class ScenarioFile(Model):
     perfsim_scenario: Literal[1]
     id: str
     name: Label

@@ -15,26 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from .errors import SchemeError
-from .rules import Consequences, RuleModel
+from .models import Label, Model
+from .rules import Consequences
 from .yamlsafe import YamlDocument, load_yaml
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-\u3400-\u9fff]+$", max_length=64)]
 Loc = tuple[str | int, ...]
 TOLERANCE = 1e-9
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Label(Model):
-    """A name in Chinese and English."""
-
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
 
 
 # --------------------------------------------------------------------------- methods
@@ -909,7 +899,6 @@ def check_scheme(scheme: Scheme) -> None:
 _FIELD_NAMES = sorted(
     {name for model in Model.__subclasses__() for name in model.model_fields}
     | {name for model in BandTable.__subclasses__() for name in model.model_fields}
-    | {name for model in RuleModel.__subclasses__() for name in model.model_fields}
 )
 
 
