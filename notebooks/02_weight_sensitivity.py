@@ -28,7 +28,7 @@ levers = [(lever.parameter, lever.low, lever.high) for lever in sc.spec.analysis
 
 # %%
 tornado = analysis.tornado(compiled, data, levers)
-charts.show(charts.tornado_chart(tornado, f"share {grades[-1]}"), chart_mode)
+charts.show(charts.tornado_chart(tornado, f"share {grades[compiled.lowest]}"), chart_mode)
 tornado
 
 # %% [markdown]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -19,6 +20,9 @@ from . import scheme as s
 from .errors import ParameterError
 from .scheme import _near
 from .scoring import BandArrays, Scorer, input_names, make_scorer
+
+if TYPE_CHECKING:
+    from .data import UnitData
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,9 @@ class CompiledScheme:
     classes: list[CompiledClass]
     parameters: ParameterSpace
     grades: list[s.Label]
+    """Grade labels, best first; with ``grading.not_assessed``, its label comes last."""
+    lowest: int
+    """Index of the lowest real grade (where vetoes send a unit)."""
     adjustment_items: list[s.AdjustmentItem]
     vetoes: list[s.Veto]
     data_columns: dict[str, str]
@@ -203,6 +210,13 @@ class CompiledScheme:
     @property
     def multi_class(self) -> bool:
         return self.scheme.unit_classes is not None
+
+    def not_assessed(self, data: UnitData) -> NDArray[np.bool_]:
+        """Units the scheme scores but does not grade (all False without ``grading.not_assessed``)."""
+        rule = self.scheme.grading.not_assessed
+        if rule is None:
+            return np.zeros(len(data), dtype=bool)
+        return np.isin(np.asarray(data.attributes[rule.attribute]).astype(str), rule.values)
 
 
 def points_param(scheme: s.Scheme, class_id: str, node_id: str) -> str:
@@ -369,7 +383,8 @@ def compile_scheme(scheme: s.Scheme) -> CompiledScheme:
         scheme=scheme,
         classes=classes,
         parameters=ParameterSpace(params),
-        grades=g.grades,
+        grades=g.grades + ([g.not_assessed.label] if g.not_assessed is not None else []),
+        lowest=len(g.grades) - 1,
         adjustment_items=list(items),
         vetoes=list(scheme.vetoes),
         data_columns=columns,

@@ -377,9 +377,15 @@ def load_units(
     attributes: dict[str, NDArray[np.generic]] = {}
     for attr in scheme.attributes:
         if attr.id not in frame.columns:
-            if scheme.grading.group_by == attr.id:
+            needed = scheme.grading.group_by == attr.id or (
+                scheme.grading.not_assessed is not None and scheme.grading.not_assessed.attribute == attr.id
+            )
+            if needed:
                 raise table.error(
-                    f"missing column '{attr.id}'", None, attr.id, "grading groups units by it; add the column"
+                    f"missing column '{attr.id}'",
+                    None,
+                    attr.id,
+                    "grading needs it (group_by or not_assessed); add the column",
                 )
             continue
         if attr.kind == "number":

@@ -379,8 +379,9 @@ def evaluate(
 
     g = scheme.grading
     groups, group_names = _group_index(compiled, data)
-    group_sizes = np.bincount(groups, minlength=len(group_names))
-    lowest = len(compiled.grades) - 1
+    excluded = compiled.not_assessed(data)
+    group_sizes = np.bincount(groups[~excluded], minlength=len(group_names))
+    lowest = compiled.lowest
     grade_veto_mask = data.vetoes[:, [v for v, veto in enumerate(compiled.vetoes) if veto.scope == "grade_lowest"]].any(
         axis=1
     )
@@ -409,7 +410,9 @@ def evaluate(
         grade[:, grade_veto_mask] = lowest
     quota_dropped = np.zeros(grade.shape, dtype=bool)
     # vetoed units rank below everyone else when competing for places
-    compete_keys = [np.where(grade_veto_mask, -np.inf, k) if g.veto_timing == "before_quota" else k for k in rank_keys]
+    # (and units not assessed take no place at all)
+    out_of_contest = excluded | (grade_veto_mask if g.veto_timing == "before_quota" else False)
+    compete_keys = [np.where(out_of_contest, -np.inf, k) for k in rank_keys]
     if g.bands is not None:
         labels = [b.grade.zh for b in g.bands]
         for quota in sorted(g.quotas, key=lambda q: labels.index(q.grade)):
@@ -429,9 +432,15 @@ def evaluate(
             limit_grade(grade, gi, compete_keys, groups, allowed, "include_all")
     if g.veto_timing == "after_quota":
         grade[:, grade_veto_mask] = lowest
+    if excluded.any():
+        grade[:, excluded] = len(compiled.grades) - 1  # the not-assessed label
 
     want_ranks = ranks if ranks is not None else (detail or needs_rank)
-    ranking = rank_within_groups(rank_keys, groups) if want_ranks else None
+    ranking = None
+    if want_ranks:
+        ranking = rank_within_groups([np.where(excluded, -np.inf, k) for k in rank_keys], groups)
+        for ranks_of_kind in (ranking.competition, ranking.dense, ranking.ordinal, ranking.block_last):
+            ranks_of_kind[:, excluded] = 0  # not ranked
     shape = (n_draws, n_units)
     return Evaluation(
         compiled=compiled,

@@ -250,7 +250,7 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0) -> Trace:
     for veto in hits:
         effect = {
             "total": "total set to 0",
-            "grade_lowest": f"grade forced to {compiled.grades[-1].zh}",
+            "grade_lowest": f"grade forced to {compiled.grades[compiled.lowest].zh}",
             "indicator": f"indicator {veto.target} zeroed",
             "section": f"section {veto.target} zeroed",
         }
@@ -276,10 +276,19 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0) -> Trace:
             else ""
         )
         trace.add("7 bands 等次", f"{row.grade.zh} {row.grade.en}: {lower}{upper}")
+    if compiled.not_assessed(data)[u]:
+        rule = g.not_assessed
+        assert rule is not None
+        trace.add(
+            "8 not assessed 不参加考核",
+            f"{rule.attribute} = {data.attributes[rule.attribute][u]}: scored, "
+            f"not graded or ranked ({rule.label.zh} / {rule.label.en})",
+        )
     for veto in hits:
         if veto.scope == "grade_lowest":
             trace.add(
-                "8 veto 一票否决", f"grade forced to {compiled.grades[-1].zh} ({g.veto_timing.replace('_', ' ')})"
+                "8 veto 一票否决",
+                f"grade forced to {compiled.grades[compiled.lowest].zh} ({g.veto_timing.replace('_', ' ')})",
             )
     if bool(ev.quota_dropped[draw, u]):
         trace.add(

@@ -354,6 +354,16 @@ class Ranking(Model):
     break_by: list[Id] = Field(default_factory=list)
 
 
+class NotAssessed(Model):
+    """Units scored and paid but not graded: those whose text ``attribute`` is one of ``values``
+    (篇十四's retired and departed staff). They get the grade ``label``, take no rank, no quota place
+    and no share of a group."""
+
+    attribute: str
+    values: list[str] = Field(min_length=1)
+    label: Label = Field(default_factory=lambda: Label(zh="不参加考核", en="not assessed"))
+
+
 class Grading(Model):
     basis: Literal["percent", "points"] = "percent"
     bands: list[GradeBand] | None = Field(None, min_length=2)
@@ -362,6 +372,7 @@ class Grading(Model):
     group_by: str | None = None
     ranking: Ranking = Field(default_factory=Ranking)
     veto_timing: Literal["before_quota", "after_quota"] = "before_quota"
+    not_assessed: NotAssessed | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Grading:
@@ -725,6 +736,19 @@ def _check_grading(scheme: Scheme) -> None:
                     "give exactly one of share or count",
                     "e.g. share: 0.2 for the top 20% of what is left",
                 )
+    if g.not_assessed is not None:
+        kinds = {a.id: a.kind for a in scheme.attributes}
+        name = g.not_assessed.attribute
+        if kinds.get(name) != "text":
+            raise _Problem(
+                (*loc, "not_assessed", "attribute"),
+                f"'{name}' is not a text attribute",
+                f"declare it under attributes with kind: text ({_near(name, list(kinds))})",
+            )
+        if g.not_assessed.label.zh in labels:
+            raise _Problem(
+                (*loc, "not_assessed", "label"), "the not-assessed label repeats a grade", "give it its own name"
+            )
     if g.group_by is not None and g.group_by != "class":
         attrs = [a.id for a in scheme.attributes]
         if g.group_by not in attrs:

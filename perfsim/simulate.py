@@ -61,7 +61,7 @@ class Simulation:
 
     def stuck(self, years: int = 3) -> NDArray[np.bool_]:
         """Units in the lowest grade for at least ``years`` consecutive years (draws × units)."""
-        lowest = self.grade == len(self.compiled.grades) - 1
+        lowest = self.grade == self.compiled.lowest
         run = np.zeros(lowest.shape[1:], dtype=np.int64)
         best = np.zeros_like(run)
         for year in range(self.years):  # a loop over years; units and draws stay vectorised
@@ -86,7 +86,7 @@ class Simulation:
         out: dict[str, object] = {"year": np.arange(1, self.years + 1)}
         for g, label in enumerate(grades):
             out[f"share {label.zh}"] = (self.grade == g).mean(axis=(1, 2))
-        lowest = self.grade == len(grades) - 1
+        lowest = self.grade == self.compiled.lowest
         run = np.zeros(lowest.shape[1:], dtype=np.int64)
         stuck = []
         for year in range(self.years):

@@ -308,3 +308,37 @@ def test_per_unit_standard_values():
         run(scheme, [{"unit": "a", "output": 50, "output.standard": 0, "leader": 0}])
     with pytest.raises(perfsim.DataError, match="missing column 'output.standard'"):
         run(scheme, [{"unit": "a", "output": 50, "leader": 0}])
+
+
+def test_not_assessed_units_take_no_grade_rank_or_quota_place():
+    """篇十四: retired and departed staff are paid from the pool but not assessed."""
+    scheme = make_scheme(
+        [leaf("a", 100)],
+        attributes=[{"id": "status", "name": label("人员状态"), "kind": "text"}],
+        vetoes=[{"id": "accident", "name": label("事故"), "scope": "grade_lowest"}],
+        grading={
+            "bands": BANDS_90_80_70,
+            "quotas": [{"grade": "优秀", "max_share": 0.5}],
+            "not_assessed": {"attribute": "status", "values": ["退休", "退职"]},
+        },
+    )
+    rows = [
+        {"unit": "r1", "a": 99, "status": "退休", "accident": 0},
+        {"unit": "r2", "a": 0, "status": "退职", "accident": 0},
+        {"unit": "t1", "a": 95, "status": "在职", "accident": 0},
+        {"unit": "t2", "a": 93, "status": "在职", "accident": 0},
+        {"unit": "t3", "a": 91, "status": "在职", "accident": 0},
+        {"unit": "t4", "a": 60, "status": "在职", "accident": 1},
+    ]
+    _, _, ev = run(scheme, rows)
+    # 4 assessed units → 2 优秀 places (the retirees neither count nor compete); the veto goes to 不合格
+    assert ev.grade_labels() == ["不参加考核", "不参加考核", "优秀", "优秀", "良好", "不合格"]
+    assert list(ev.rank[0]) == [0, 0, 1, 2, 3, 4]
+    assert "not graded" in str(perfsim.explain(ev, "r1"))
+    assert a_lowest_share(ev) == pytest.approx(1 / 6)
+
+
+def a_lowest_share(ev):
+    from perfsim.analysis.metrics import lowest_share
+
+    return float(lowest_share(ev)[0])

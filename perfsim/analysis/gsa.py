@@ -51,7 +51,7 @@ def standard_outputs(
     compiled: CompiledScheme, unit: str | None = None, data: UnitData | None = None
 ) -> dict[str, Output]:
     """Share graded lowest; total budget cut (with budget rules); one unit's total (if named)."""
-    out: dict[str, Output] = {f"share {compiled.grades[-1].zh}": lowest_share}
+    out: dict[str, Output] = {f"share {compiled.grades[compiled.lowest].zh}": lowest_share}
     rules = compiled.scheme.consequences
     if rules is not None and rules.budget is not None:
 

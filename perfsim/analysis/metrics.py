@@ -43,4 +43,4 @@ def outcome_metrics(ev: Evaluation, baseline_grade: NDArray[np.int8] | None = No
 
 
 def lowest_share(ev: Evaluation) -> NDArray[np.float64]:
-    return (ev.grade == len(ev.compiled.grades) - 1).mean(axis=1)
+    return (ev.grade == ev.compiled.lowest).mean(axis=1)

@@ -69,7 +69,7 @@ def tornado(
     pandas.DataFrame
         ``parameter, low, high, at low, at high, nominal, swing``, largest swing first.
     """
-    metric = metric or f"share {compiled.grades[-1].zh}"
+    metric = metric or f"share {compiled.grades[compiled.lowest].zh}"
     nominal_ev = evaluate(compiled, data)
     nominal = outcome_metrics(nominal_ev, nominal_ev.grade[0])[metric].iloc[0]
     rows = []
