@@ -79,6 +79,8 @@ class Evaluation:
     """Grade lower bounds in points, (S or 1) × bands."""
     groups: NDArray[np.int64]
     group_names: list[str]
+    veto_flags: NDArray[np.bool_]
+    """Veto flags used: (U, V), or (S, U, V) when given per draw."""
     ranking: Ranking | None
     details: list[ClassDetail | None]
 
@@ -118,10 +120,11 @@ def _leaf_fractions(
     data: UnitData,
     units: NDArray[np.int64],
     values: Mapping[str, Array],
+    vetoes: NDArray[np.bool_],
 ) -> tuple[list[Array], list[NDArray[np.bool_]]]:
     """Fraction of points earned per score column (step 1), and applicability masks."""
     fractions, applicable = [], []
-    leaf_vetoed = {leaf: data.vetoes[units][:, vs].any(axis=1) for leaf, vs in cc.leaf_vetoes.items()}
+    leaf_vetoed = {leaf: vetoes[..., units, :][..., vs].any(axis=-1) for leaf, vs in cc.leaf_vetoes.items()}
     for col in cc.columns:
         inputs = {}
         for inp, name in col.data_columns.items():
@@ -147,10 +150,11 @@ def _evaluate_class(
     draws: ParameterDraws,
     values: Mapping[str, Array],
     boundaries: set[int],
+    vetoes: NDArray[np.bool_],
 ) -> tuple[Array, ClassDetail]:
     """Steps 1-2 for the units of one class: returns (S or 1) × units weighted sums."""
     scheme = compiled.scheme
-    fractions, applicable = _leaf_fractions(cc, data, units, values)
+    fractions, applicable = _leaf_fractions(cc, data, units, values, vetoes)
     with_na = scheme.not_applicable is not None
     n_nodes = len(cc.ids)
     varied = draws.matrix(cc.points_params[1:])
@@ -198,7 +202,7 @@ def _evaluate_class(
     app_node: dict[int, NDArray[np.bool_]] = {}
     scores: dict[int, Array] = {}
     before_conversion: dict[int, Array] = {}
-    unit_vetoes = data.vetoes[units]
+    unit_vetoes = vetoes[..., units, :]
     for b in ordered:
         cols = [k for k, c in enumerate(cc.columns) if owner(c.leaf) == b]
         kids = [d for d in boundaries if d not in (0, b) and owner(int(cc.parent[d])) == b]
@@ -246,7 +250,7 @@ def _evaluate_class(
                     leaf_points > 0, round_half_up(leaf_points * frac, scheme.rounding.indicator) / leaf_points, 0.0
                 )
         if b in cc.section_vetoes:
-            frac = np.where(unit_vetoes[:, cc.section_vetoes[b]].any(axis=1), 0.0, frac)
+            frac = np.where(unit_vetoes[..., cc.section_vetoes[b]].any(axis=-1), 0.0, frac)
         g[b] = frac
         scores[b] = points[:, b : b + 1] * frac
     detail = ClassDetail(
@@ -307,6 +311,7 @@ def evaluate(
     values: Mapping[str, ArrayLike] | None = None,
     detail: bool = False,
     ranks: bool | None = None,
+    vetoes: ArrayLike | None = None,
 ) -> Evaluation:
     """Evaluate a scheme for S parameter draws × U units in one vectorised pass.
 
@@ -325,6 +330,9 @@ def evaluate(
         Keep every section's score (for tables and traces); slower for many draws.
     ranks
         Compute ranks; by default when ``detail`` is set or grading needs them.
+    vetoes
+        Veto flags replacing the data's, shape (U, V) or (S, U, V) (e.g. events drawn each
+        simulated year).
 
     Returns
     -------
@@ -343,6 +351,15 @@ def evaluate(
                 field=name,
                 hint="name a column such as those in the data file",
             )
+    veto_flags = data.vetoes if vetoes is None else np.asarray(vetoes, dtype=bool)
+    if veto_flags.shape[-2:] != data.vetoes.shape or veto_flags.ndim > 3:
+        from .errors import ParameterError
+
+        raise ParameterError(
+            "vetoes must have shape (units, veto items) or (draws, units, veto items)",
+            field="vetoes",
+            hint=f"the data have {data.vetoes.shape} units × veto items",
+        )
     weighted = np.zeros((1, n_units))
     details: list[ClassDetail | None] = []
     for ci, cc in enumerate(compiled.classes):
@@ -351,7 +368,7 @@ def evaluate(
             details.append(None)
             continue
         part, class_detail = _evaluate_class(
-            compiled, cc, data, units, draws, replaced, _boundaries(compiled, cc, detail)
+            compiled, cc, data, units, draws, replaced, _boundaries(compiled, cc, detail), veto_flags
         )
         if part.shape[0] > weighted.shape[0]:
             weighted = np.broadcast_to(weighted, (part.shape[0], n_units)).copy()
@@ -371,19 +388,20 @@ def evaluate(
         total = np.clip(before, lo_v, hi_v)
         clamped = total != before
     total = round_half_up(total, scheme.rounding.total) if scheme.rounding.total is not None else snap(total)
-    n_draws = max(draws.draws, total.shape[0])
+    n_draws = max(draws.draws, total.shape[0], veto_flags.shape[0] if veto_flags.ndim == 3 else 1)
     total = np.broadcast_to(total, (n_draws, n_units))
     total_veto = [v for v, veto in enumerate(compiled.vetoes) if veto.scope == "total"]
     if total_veto:
-        total = np.where(data.vetoes[:, total_veto].any(axis=1), 0.0, total)
+        total = np.where(veto_flags[..., total_veto].any(axis=-1), 0.0, total)
 
     g = scheme.grading
     groups, group_names = _group_index(compiled, data)
     excluded = compiled.not_assessed(data)
     group_sizes = np.bincount(groups[~excluded], minlength=len(group_names))
     lowest = compiled.lowest
-    grade_veto_mask = data.vetoes[:, [v for v, veto in enumerate(compiled.vetoes) if veto.scope == "grade_lowest"]].any(
-        axis=1
+    grade_veto_mask = np.broadcast_to(
+        veto_flags[..., [v for v, veto in enumerate(compiled.vetoes) if veto.scope == "grade_lowest"]].any(axis=-1),
+        (n_draws, n_units),
     )
     needs_rank = bool(g.quotas) or g.rank_tiers is not None
     rank_keys = [total]
@@ -407,7 +425,7 @@ def evaluate(
         band_grade = np.zeros(total.shape, dtype=np.int8)
     grade = np.broadcast_to(band_grade, (n_draws, n_units)).copy()
     if g.veto_timing == "before_quota":
-        grade[:, grade_veto_mask] = lowest
+        grade[grade_veto_mask] = lowest
     quota_dropped = np.zeros(grade.shape, dtype=bool)
     # vetoed units rank below everyone else when competing for places
     # (and units not assessed take no place at all)
@@ -423,7 +441,7 @@ def evaluate(
         tiers = g.rank_tiers or []
         grade[:] = 0
         if g.veto_timing == "before_quota":
-            grade[:, grade_veto_mask] = lowest
+            grade[grade_veto_mask] = lowest
         for gi, tier in enumerate(tiers[:-1]):
             if tier.count is not None:
                 allowed = np.full((1, len(group_sizes)), tier.count, dtype=np.int64)
@@ -431,7 +449,7 @@ def evaluate(
                 allowed = slots(draws.column(f"quota:{tier.grade.zh}"), group_sizes, tier.rounding)
             limit_grade(grade, gi, compete_keys, groups, allowed, "include_all")
     if g.veto_timing == "after_quota":
-        grade[:, grade_veto_mask] = lowest
+        grade[grade_veto_mask] = lowest
     if excluded.any():
         grade[:, excluded] = len(compiled.grades) - 1  # the not-assessed label
 
@@ -457,6 +475,7 @@ def evaluate(
         cutoffs=cutoffs,
         groups=groups,
         group_names=group_names,
+        veto_flags=veto_flags,
         ranking=ranking,
         details=details,
     )

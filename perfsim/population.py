@@ -13,6 +13,10 @@ Each simulated year adds, on the quality scale:
   budget) ** elasticity. Default 0.1: halving a unit's budget costs it about 7 % of its
   quality. Set 0 to make years independent of budgets.
 
+Veto events (``veto_events``) are drawn afresh each year by default: each veto item triggers for
+each unit with the share of units it hits in the data; ``fixed`` keeps the data's flags every
+year. Bonus and deduction items keep the data's values (a unit's usual level).
+
 Quality is then turned into the raw value each scoring method reads (a mark, an actual
 against a standard, a count of violations, a rubric level, ...), so any scheme can be
 simulated. With ``ratchet`` on, completion-ratio standards follow last year's actual.
@@ -44,6 +48,7 @@ class BehaviourModel:
     self_bias: float = 0.0
     capacity_elasticity: float = 0.1
     ratchet: bool = False
+    veto_events: str = "resample"
 
 
 def value_from_quality(

@@ -62,6 +62,7 @@ def results_frame(evaluation: Evaluation, draw: int = 0) -> pd.DataFrame:
 
     grades = compiled.grades
     total = pick(ev.total)
+    flags = _veto_flags(ev, draw)
     out.update(
         {
             "weighted": pick(ev.weighted),
@@ -73,12 +74,18 @@ def results_frame(evaluation: Evaluation, draw: int = 0) -> pd.DataFrame:
             "grade_en": [grades[g].en for g in pick(ev.grade)],
             "band_grade": [grades[g].zh for g in pick(ev.band_grade)],
             "rank": pick(ev.rank) if ev.rank is not None else np.full(n, -1),
-            "vetoes": [";".join(v.id for j, v in enumerate(compiled.vetoes) if data.vetoes[u, j]) for u in range(n)],
+            "vetoes": [";".join(v.id for j, v in enumerate(compiled.vetoes) if flags[u, j]) for u in range(n)],
             "quota_dropped": pick(ev.quota_dropped),
             "clamped": pick(ev.clamped),
         }
     )
     return pd.DataFrame(out)
+
+
+def _veto_flags(ev: Evaluation, draw: int) -> np.ndarray:
+    """Units × veto items as used in one draw."""
+    flags = ev.veto_flags
+    return flags if flags.ndim == 2 else flags[min(draw, flags.shape[0] - 1)]
 
 
 @dataclass
@@ -148,7 +155,8 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
             f"{_describe(ind.method, ind.direction)} → {_fmt(earned)} of full points{state}",
         )
     vetoed_leaves = {
-        leaf: [ev.compiled.vetoes[v].id for v in vs if data.vetoes[u, v]] for leaf, vs in cc.leaf_vetoes.items()
+        leaf: [ev.compiled.vetoes[v].id for v in vs if _veto_flags(ev, draw)[u, v]]
+        for leaf, vs in cc.leaf_vetoes.items()
     }
     for node in range(1, len(cc.ids)):
         ind = cc.indicators[node]
@@ -166,7 +174,7 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
         if vetoed_leaves.get(node):
             text += f" — zeroed by veto {', '.join(map(str, vetoed_leaves[node]))}"
         if node in cc.section_vetoes:
-            hit = [ev.compiled.vetoes[v].id for v in cc.section_vetoes[node] if data.vetoes[u, v]]
+            hit = [ev.compiled.vetoes[v].id for v in cc.section_vetoes[node] if _veto_flags(ev, draw)[u, v]]
             if hit:
                 text += f" — section zeroed by veto {', '.join(hit)}"
         trace.add("2 sections 分项汇总", text)
@@ -246,7 +254,7 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0) -> Trace:
         else "no rounding stated (binary noise below 1e-9 removed)",
     )
     total = at(ev.total)
-    hits = [v for j, v in enumerate(compiled.vetoes) if data.vetoes[u, j]]
+    hits = [v for j, v in enumerate(compiled.vetoes) if _veto_flags(ev, draw)[u, j]]
     for veto in hits:
         effect = {
             "total": "total set to 0",

@@ -185,6 +185,7 @@ def _run_block(
     state: State | None = None
     first_budget: NDArray[np.float64] | None = None
     capacity = np.ones((1, n_units))
+    veto_rates = data.vetoes.mean(axis=0) if data.vetoes.size else np.zeros(0)
     for year in range(job.years):
         shock = rng.standard_normal((n, n_units), dtype=np.float32) * np.float32(model.year_sd)
         noise = {
@@ -193,6 +194,9 @@ def _run_block(
             for r in raters
         }
         uniform = rng.random((n, n_units), dtype=np.float32)
+        vetoes = None
+        if model.veto_events == "resample" and data.vetoes.size:
+            vetoes = rng.random((n, *data.vetoes.shape), dtype=np.float32) < veto_rates
         values: dict[str, ArrayLike] = {}
         for cc, col in columns:
             node = cc.indicators[col.leaf]
@@ -211,7 +215,7 @@ def _run_block(
                 targets[name] = actual
             for inp, data_name in col.data_columns.items():
                 values[data_name] = inputs[inp]
-        ev = evaluate(compiled, data, job.params, values=values)
+        ev = evaluate(compiled, data, job.params, values=values, vetoes=vetoes)
         outcome, state = apply_consequences(ev, state)
         out["total"][year] = ev.total
         out["grade"][year] = ev.grade
@@ -273,6 +277,8 @@ def simulate(
     """
     if years < 1 or draws < 1:
         raise ParameterError("years and draws must be at least 1", hint="e.g. years=10, draws=200")
+    if model is not None and model.veto_events not in ("resample", "fixed"):
+        raise ParameterError(f"unknown veto_events '{model.veto_events}'", hint="use resample or fixed")
     pop = population if isinstance(population, Population) else Population.from_data(compiled, population)
     fixed = {}
     for name, value in (params or {}).items():

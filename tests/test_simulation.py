@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -202,3 +203,33 @@ def test_simulation_keeps_each_units_own_standard():
     quiet = BehaviourModel(year_sd=0, default_noise=0, capacity_elasticity=0)
     sim = simulate(compiled, data, years=2, draws=1, seed=0, model=quiet)
     assert np.allclose(sim.total[:, 0], [[60, 75]] * 2)  # 60/100 and 30/40, every year
+
+
+def test_per_draw_vetoes_equal_separate_evaluations(qitai):
+    compiled, data = qitai
+    rng = np.random.default_rng(5)
+    flags = rng.random((3, *data.vetoes.shape)) < 0.1
+    batch = perfsim.evaluate(compiled, data, vetoes=flags)
+    frame = pd.read_csv(QITAI_SCHEME.parent.parent / "data" / "qitai-county.csv")
+    for s in range(3):
+        one = frame.assign(**{v.id: flags[s, :, j].astype(int) for j, v in enumerate(compiled.vetoes)})
+        single = perfsim.evaluate(compiled, perfsim.load_units(one, compiled))
+        assert np.array_equal(batch.grade[s], single.grade[0]) and np.array_equal(batch.total[s], single.total[0])
+    with pytest.raises(perfsim.ParameterError, match="vetoes must have shape"):
+        perfsim.evaluate(compiled, data, vetoes=np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("events", ["resample", "fixed"])
+def test_veto_events_each_year(events):
+    scheme = make_scheme([leaf("a", 100)], vetoes=[{"id": "accident", "name": label("事故"), "scope": "grade_lowest"}])
+    compiled = perfsim.compile_scheme(scheme)
+    frame = pd.DataFrame({"unit": [f"u{i}" for i in range(50)], "a": 95.0, "accident": [1] * 5 + [0] * 45})
+    data = perfsim.load_units(frame, compiled)
+    model = BehaviourModel(year_sd=0, default_noise=0, capacity_elasticity=0, veto_events=events)
+    sim = simulate(compiled, data, years=20, draws=40, seed=2, model=model)
+    vetoed = sim.grade == compiled.lowest
+    if events == "fixed":
+        assert vetoed[:, :, :5].all() and not vetoed[:, :, 5:].any()
+    else:
+        assert abs(vetoed.mean() - 0.1) < 0.01  # each unit, each year, at the data's 10 % rate
+        assert vetoed[:, :, 5:].any() and not vetoed[:, :, :5].all()
