@@ -195,7 +195,7 @@ def _run_block(
         }
         uniform = rng.random((n, n_units), dtype=np.float32)
         vetoes = None
-        if model.veto_events == "resample" and data.vetoes.size:
+        if model.veto_events == "resample" and veto_rates.any():  # no veto in the data: none to draw
             vetoes = rng.random((n, *data.vetoes.shape), dtype=np.float32) < veto_rates
         values: dict[str, ArrayLike] = {}
         for cc, col in columns:
