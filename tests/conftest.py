@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,13 @@ def run(
 def qitai() -> tuple[CompiledScheme, perfsim.UnitData]:
     compiled = perfsim.compile_scheme(perfsim.load_scheme(QITAI_SCHEME))
     return compiled, perfsim.load_units(QITAI_DATA, compiled)
+
+
+def cents(yuan: float) -> int:
+    """Yuan → whole cents, half-up, in exact decimal arithmetic (an oracle independent of perfsim.money)."""
+    return int(Decimal(repr(float(yuan) * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def d(x: float) -> Decimal:
+    """A data cell as the decimal written in the CSV file."""
+    return Decimal(repr(float(x)))

@@ -13,7 +13,7 @@ from perfsim.consequences import apply_consequences
 from perfsim.scenario import load_scenario
 from perfsim.simulate import simulate
 
-from conftest import SCENARIOS
+from conftest import SCENARIOS, cents, d
 
 BUNDLE = SCENARIOS / "budget-lifecycle.yaml"
 DATA = SCENARIOS / "data" / "budget-lifecycle.csv"
@@ -38,15 +38,6 @@ MARKS = {  # method score, scale 100
 RATES = {"arrival": 4, "execution": 4, "completion": 10, "quality_rate": 8}  # completion ratio vs 100 %, capped
 GRADE_CHANGE = {"优": 0.10, "良": 0.0, "中": -0.10, "差": -0.30}
 URGENT = ["W35", "W36", "W37", "W38", "W03", "W02"]
-
-
-def cents(yuan: float) -> int:
-    return int(Decimal(repr(float(yuan) * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def d(x: float) -> Decimal:
-    """A data cell as the decimal written in the CSV file."""
-    return Decimal(repr(float(x)))
 
 
 def hand_total(row: pd.Series) -> float:

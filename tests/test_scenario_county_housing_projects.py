@@ -12,7 +12,7 @@ import perfsim
 from perfsim.consequences import apply_consequences
 from perfsim.scenario import load_scenario
 
-from conftest import SCENARIOS
+from conftest import SCENARIOS, cents, d
 
 BUNDLE = SCENARIOS / "county-housing-projects.yaml"
 DATA = SCENARIOS / "data" / "county-housing-projects.csv"
@@ -36,15 +36,6 @@ MARKS = {
     "satisfaction": 6,
 }
 RATES = {"arrival": 4, "completion": 10, "quality": 8}
-
-
-def cents(yuan: float) -> int:
-    return int(Decimal(repr(float(yuan) * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def d(x: float) -> Decimal:
-    """A data cell as the decimal written in the CSV file."""
-    return Decimal(repr(float(x)))
 
 
 def hand_total(row: pd.Series) -> float:

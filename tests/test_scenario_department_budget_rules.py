@@ -11,7 +11,7 @@ import perfsim
 from perfsim.consequences import apply_consequences
 from perfsim.scenario import load_scenario
 
-from conftest import SCENARIOS
+from conftest import SCENARIOS, cents, d
 
 BUNDLE = SCENARIOS / "department-budget-rules.yaml"
 DATA = SCENARIOS / "data" / "department-budget-rules.csv"
@@ -30,15 +30,6 @@ BUSINESS_MARKS = {
     "satisfaction": 6,
 }
 FINANCIAL_MARKS = {"arrival_time": 4, "spending_match": 3, "finance_rules": 3, "asset_allocation": 3, "asset_use": 3}
-
-
-def d(x: float) -> Decimal:
-    """A data cell as the decimal written in the CSV file."""
-    return Decimal(repr(float(x)))
-
-
-def cents(yuan: float) -> int:
-    return int(Decimal(repr(float(yuan) * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def business(r: pd.Series) -> Decimal:

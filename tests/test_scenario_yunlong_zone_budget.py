@@ -12,20 +12,11 @@ import perfsim
 from perfsim.consequences import apply_consequences
 from perfsim.scenario import load_scenario
 
-from conftest import SCENARIOS
+from conftest import SCENARIOS, cents, d
 
 BUNDLE = SCENARIOS / "yunlong-zone-budget.yaml"
 DATA = SCENARIOS / "data" / "yunlong-zone-budget.csv"
 STANCE = {"优": 0.10, "良": 0.05, "中": -0.10, "低": 0.0}  # l.297 as written
-
-
-def cents(yuan: float) -> int:
-    return int(Decimal(repr(float(yuan) * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def d(x: float) -> Decimal:
-    """A data cell as the decimal written in the CSV file."""
-    return Decimal(repr(float(x)))
 
 
 def round2(x: Decimal) -> float:
