@@ -8,13 +8,14 @@ any moment can be rerun: finished chunks are skipped, nothing is left half-writt
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
+import math
+import re
 import time
 import traceback
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -28,15 +29,27 @@ from .analysis.metrics import outcome_metrics
 from .analysis.weights import renormalised, tier_of
 from .engine import evaluate
 from .errors import ParameterError, PerfsimError
-from .io import write_atomic, write_text
+from .limits import MAX_VARIANTS, check_variants, grid_size
 from .models import Model
+from .outputs import check_output_folder, clean_stale_temps, folder_lock, spreadsheet_safe, write_atomic, write_text
 from .scenario import load_scenario
 from .scheme import read_yaml_model
+from .workers import worker_pool
+
+SCHEDULER_TIMEOUT = 10
+"""Seconds to reach a Dask scheduler before giving up (a local one answers in well under one)."""
 
 
 class RandomVariants(Model):
-    n: int = Field(ge=1, le=1_000_000)
+    n: int = Field(ge=1, le=MAX_VARIANTS)
     ranges: dict[str, tuple[float, float]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RandomVariants:
+        for name, (low, high) in self.ranges.items():
+            if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+                raise ValueError(f"range of '{name}' must be [low, high] with low <= high, not [{low}, {high}]")
+        return self
 
 
 class Vary(Model):
@@ -50,7 +63,30 @@ class Vary(Model):
     def _one(self) -> Vary:
         if sum(x is not None for x in (self.grid, self.list_, self.random)) != 1:
             raise ValueError("give exactly one of grid, list or random")
+        if self.grid is not None:
+            if not self.grid:
+                raise ValueError("grid names no parameter")
+            for name, values in self.grid.items():
+                if not values:
+                    raise ValueError(f"grid value list of '{name}' is empty")
+        if self.grid is not None or self.list_ is not None:
+            try:
+                check_variants(self.count(), "the grid" if self.grid is not None else "the list")
+            except PerfsimError as exc:  # reported by the file loader with the YAML line
+                raise ValueError(f"{exc.message} ({exc.hint})") from None
+        if self.list_ is not None:
+            for i, item in enumerate(self.list_):
+                if not item:
+                    raise ValueError(f"list item {i} sets no parameter")
         return self
+
+    def count(self) -> int:
+        if self.grid is not None:
+            return grid_size([len(v) for v in self.grid.values()])
+        if self.list_ is not None:
+            return len(self.list_)
+        assert self.random is not None
+        return self.random.n
 
 
 class SweepFile(Model):
@@ -64,6 +100,15 @@ class SweepFile(Model):
     """Variant indices to write briefing notes for."""
     lang: Literal["zh", "en"] = "zh"
     chunk: int = Field(100, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _report_in_range(self) -> SweepFile:
+        if isinstance(self.report, list):
+            count = self.vary.count()
+            bad = [i for i in self.report if not 0 <= i < count]
+            if bad:
+                raise ValueError(f"report index {bad[0]} is not a variant (the sweep has variants 0 to {count - 1})")
+        return self
 
 
 def read_sweep(path: str | Path) -> SweepFile:
@@ -171,7 +216,15 @@ class Manifest:
         self.path = path
         self.data: dict[str, Any]
         if path.exists():
-            self.data = json.loads(path.read_text(encoding="utf-8"))
+            try:
+                self.data = json.loads(path.read_text(encoding="utf-8"))
+                [v["params"] for v in self.data["variants"]]
+            except (ValueError, KeyError, TypeError):
+                raise PerfsimError(
+                    "the manifest of this output folder is damaged",
+                    file=path,
+                    hint="delete the output folder (or choose another) to start the batch over",
+                ) from None
             if [v["params"] for v in self.data["variants"]] != all_variants:
                 raise PerfsimError(
                     "the output folder holds a different sweep",
@@ -260,7 +313,6 @@ def run_batch(
         The output folder, holding ``manifest.json``, ``variants.csv``, ``chunks/``, ``briefings/``
         and ``index.html``.
     """
-    from tqdm import tqdm
 
     sweep_path = Path(sweep_path)
     sweep = read_sweep(sweep_path)
@@ -278,21 +330,64 @@ def run_batch(
                 hint=_near(name, scenario.compiled.parameters.names()),
             )
     out = Path(out) if out is not None else Path("batches") / sweep.id
-    (out / "chunks").mkdir(parents=True, exist_ok=True)
+    check_output_folder(out, inputs=[sweep_path, scenario_path])
+    client = _connect(scheduler) if scheduler is not None else None  # before any file is made
+    try:
+        (out / "chunks").mkdir(parents=True, exist_ok=True)
+        with folder_lock(out):
+            for folder in (out, out / "chunks", out / "briefings"):
+                clean_stale_temps(folder)  # what a killed run was writing
+            _run(sweep, sweep_path, scenario, scenario_path, all_variants, out, workers, client, briefings, progress)
+    finally:
+        if client is not None:
+            client.close()
+    return out
+
+
+def _connect(address: str) -> Any:
+    """A Dask client, connected before any output exists; a bad or unreachable address is a clear error."""
+    if not re.fullmatch(r"(?:(?:tcp|tls|ucx)://)?[A-Za-z0-9_.\-\[\]:]+:\d{1,5}", address):
+        raise PerfsimError(
+            f"'{address}' is not a scheduler address", field="--scheduler", hint="write it as tcp://HOST:PORT"
+        )
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=SCHEDULER_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise PerfsimError(
+            f"cannot reach the Dask scheduler at {address} within {SCHEDULER_TIMEOUT} s ({type(exc).__name__})",
+            field="--scheduler",
+            hint="start the scheduler (dask scheduler) and check the address, or drop --scheduler to run locally",
+        ) from None
+
+
+def _run(
+    sweep: SweepFile,
+    sweep_path: Path,
+    scenario: Any,
+    scenario_path: Path,
+    all_variants: list[dict[str, float]],
+    out: Path,
+    workers: int,
+    client: Any,
+    briefings: bool,
+    progress: bool,
+) -> None:
+    from tqdm import tqdm
+
     manifest = Manifest(out / "manifest.json", sweep, sweep_path, all_variants)
     todo = list(_tasks(scenario_path, out.resolve(), all_variants, sweep.chunk, manifest.done_chunks(out)))
     bar = tqdm(total=len(todo), desc="variants", unit="chunk", disable=not progress)
-    if scheduler is not None:
-        from distributed import Client
+    if client is not None:
         from distributed import as_completed as dask_completed
 
-        with Client(scheduler) as client:
-            futures = client.map(run_task, todo, pure=False)
-            for future in dask_completed(futures):
-                manifest.record(future.result())
-                bar.update()
+        futures = client.map(run_task, todo, pure=False)
+        for future in dask_completed(futures):
+            manifest.record(future.result())
+            bar.update()
     elif workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             for future in as_completed([pool.submit(run_task, t) for t in todo]):
                 manifest.record(future.result())
                 bar.update()
@@ -302,11 +397,10 @@ def run_batch(
             bar.update()
     bar.close()
     summary = collect(out)
-    write_atomic(out / "variants.csv", lambda p: summary.to_csv(p, index=False, encoding="utf-8-sig"))
+    write_atomic(out / "variants.csv", lambda p: spreadsheet_safe(summary).to_csv(p, index=False, encoding="utf-8-sig"))
     if briefings:
         _briefings(sweep, scenario_path, out, manifest, progress)
-    _index(out, sweep, scenario.spec.name.zh, manifest, summary)
-    return out
+    _index(out, sweep, scenario.spec.name.zh if sweep.lang == "zh" else scenario.spec.name.en, manifest, summary)
 
 
 def collect(out: str | Path) -> pd.DataFrame:
@@ -358,30 +452,58 @@ def _briefings(sweep: SweepFile, scenario: Path, out: Path, manifest: Manifest, 
         manifest.save()
 
 
-def _index(out: Path, sweep: SweepFile, title: str, manifest: Manifest, summary: pd.DataFrame) -> None:
-    from .briefing import page
+INDEX_WORDS = {
+    "zh": {
+        "variant": "方案",
+        "status": "状态",
+        "error": "错误",
+        "briefing": "简报",
+        "done": "个完成",
+        "failed": "个失败",
+        "seed": "随机种子",
+    },
+    "en": {
+        "variant": "variant",
+        "status": "status",
+        "error": "error",
+        "briefing": "note",
+        "done": "done",
+        "failed": "failed",
+        "seed": "seed",
+    },
+}
 
-    e = html.escape
+
+def _index(out: Path, sweep: SweepFile, title: str, manifest: Manifest, summary: pd.DataFrame) -> None:
+    """``index.html``: one row per variant with its numbers and a link to its note; every text escaped."""
+    from .briefing import STYLE
+    from .outputs import cell_text, markup, write_html
+
+    words = INDEX_WORDS[sweep.lang]
     links = {v["index"]: v.get("briefing") for v in manifest.data["variants"]}
-    table = summary.copy()
-    table.insert(
-        1, "briefing", [f"<a href='{e(links[i])}'>{e(links[i])}</a>" if links.get(i) else "" for i in table["variant"]]
+    shown = summary.rename(columns={"variant": words["variant"], "status": words["status"], "error": words["error"]})
+    rows = [
+        {
+            "cells": [cell_text(x) for x in values],
+            "link": links.get(int(index)),
+            "link_text": Path(links[int(index)]).name if links.get(int(index)) else "",
+        }
+        for index, values in zip(summary["variant"], shown.itertuples(index=False))
+    ]
+    variants_ = manifest.data["variants"]
+    write_html(
+        out / "index.html",
+        "index.html.j2",
+        lang=sweep.lang,
+        title=f"{sweep.id}: {title}",
+        style=markup(STYLE),
+        sweep=sweep.id,
+        heading=title,
+        done=sum(v["status"] == "done" for v in variants_),
+        failed=sum(v["status"] == "failed" for v in variants_),
+        version=__version__,
+        seed=sweep.seed,
+        words=words,
+        columns=[*map(str, shown.columns), words["briefing"]],
+        rows=rows,
     )
-    body = table.to_html(
-        index=False,
-        escape=False,
-        float_format=lambda x: f"{x:,.3f}",
-        formatters={
-            c: (lambda x: e(str(x)) if x is not None else "")
-            for c in table.columns
-            if c not in ("briefing",) and table[c].dtype == object
-        },
-    )
-    done = sum(v["status"] == "done" for v in manifest.data["variants"])
-    failed = sum(v["status"] == "failed" for v in manifest.data["variants"])
-    head = (
-        f"<h1>{e(sweep.id)}: {e(title)}</h1><p>{done} variants done, {failed} failed · perfsim "
-        f"{e(__version__)} · seed {sweep.seed}</p>"
-    )
-    text = page(head + body, sweep.id, sweep.lang)
-    write_text(out / "index.html", text)

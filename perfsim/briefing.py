@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from .analysis.thresholds import near_cutoffs
 from .charts import grade_distribution, to_svg
 from .engine import evaluate
 from .errors import PerfsimError
-from .io import write_text
+from .outputs import html_table, inside, markup, render_html, safe_name, scratch_folder, write_text
 from .results import explain, results_frame
 from .scenario import Scenario, find_file, load_scenario
 
@@ -118,7 +119,7 @@ def _table(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> str:
     if names is not None and "unit" in frame and "name" not in frame:
         frame = frame.copy()
         frame.insert(list(frame.columns).index("unit") + 1, "name", [names.get(u, "") for u in frame["unit"]])
-    return frame.to_html(index=False, escape=True, border=0, float_format=lambda x: f"{x:,.2f}")
+    return str(html_table(frame))
 
 
 def sections(
@@ -214,6 +215,24 @@ def sections(
     return out
 
 
+def note_stem(scenario_id: str, params: Mapping[str, float] | None, vs: str | None, lang: str) -> str:
+    """A note's file name says what it is: ``<scenario>__<changed parameters>.<lang>`` (readable, stable).
+
+    A very long list of changes is shortened and given a digest, so two variants never share a name.
+    """
+    parts = [scenario_id]
+    if params:
+        changed = "_".join(f"{k}={float(v):g}" for k, v in sorted(params.items())).replace(":", "-").replace("/", "-")
+        if len(changed) > 80:
+            import hashlib
+
+            changed = changed[:70] + "-" + hashlib.sha1(changed.encode()).hexdigest()[:8]
+        parts.append(changed)
+    if vs:
+        parts.append(f"vs-{vs}")
+    return safe_name("__".join(parts)) + f".{lang}"
+
+
 def template_notebook() -> Path:
     """The briefing notebook: installed with the package, else the repository's notebooks/ copy."""
     packaged = resources.files("perfsim").joinpath("templates/briefing_note.ipynb")
@@ -226,12 +245,9 @@ def template_notebook() -> Path:
 
 
 def page(body: str, title: str, lang: str) -> str:
-    """A self-contained HTML page: inline CSS, no script."""
-    return (
-        f"<!DOCTYPE html>\n<html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width'><title>{html.escape(title)}</title>"
-        f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
-    )
+    """A self-contained HTML page around ``body`` (HTML perfsim built from escaped parts): inline CSS,
+    a content security policy that lets no script run and nothing be fetched."""
+    return render_html("page.html.j2", body=markup(body), title=title, lang=lang, style=markup(STYLE))
 
 
 def export_html(notebook: Path, lang: str, title: str) -> str:
@@ -266,6 +282,22 @@ def export_html(notebook: Path, lang: str, title: str) -> str:
     return page("\n".join(pieces), title, lang)
 
 
+@cache
+def _ipc_kernel_manager() -> type:
+    """A kernel manager whose kernel talks over Unix sockets in the scratch folder.
+
+    Nothing listens on a TCP port, the kernel prints no "running over TCP without encryption"
+    warning, and the sockets go when the scratch folder goes.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class IPCKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    return IPCKernelManager
+
+
 def brief(
     scenario: str | Path | Scenario,
     out_dir: str | Path,
@@ -282,8 +314,6 @@ def brief(
     pathlib.Path
         The HTML file, written atomically into ``out_dir``.
     """
-    import tempfile
-
     import papermill
 
     if lang not in TEXT:
@@ -294,17 +324,10 @@ def brief(
     baseline = load_scenario(vs) if vs is not None else None
     # the content is computed here, where perfsim is already loaded; the notebook only displays it
     parts = [section.html() for section in sections(loaded, params, baseline, lang)]
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    variant = ""
-    if params:
-        import hashlib
-
-        key = ",".join(f"{k}={float(v):g}" for k, v in sorted(params.items()))
-        variant = "-variant-" + hashlib.sha1(key.encode()).hexdigest()[:8]
-    stem = name or (spec.id + variant + (f"-vs-{Path(vs).stem}" if vs else "") + f".{lang}")
-    target = out_dir / f"{stem}.html"
-    with tempfile.TemporaryDirectory() as tmp:
+    target = inside(
+        out_dir, (name or note_stem(spec.id, params, baseline.spec.id if baseline else None, lang)) + ".html"
+    )
+    with scratch_folder() as tmp:
         executed = Path(tmp) / "briefing.ipynb"
         content = Path(tmp) / "content.json"
         content.write_text(json.dumps(parts, ensure_ascii=False), encoding="utf-8")
@@ -312,6 +335,7 @@ def brief(
             str(template_notebook()),
             str(executed),
             kernel_name="python3",
+            kernel_manager_class=_ipc_kernel_manager(),
             progress_bar=False,
             log_output=False,
             parameters={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -14,8 +15,9 @@ from .compile import CompiledScheme, compile_scheme
 from .data import UnitData, load_units
 from .engine import evaluate
 from .errors import PerfsimError
-from .io import check_output_path, write_table, write_text
+from .limits import check_panel, check_seed, check_workers
 from .lint import lint
+from .outputs import check_output_folder, check_output_path, write_table, write_text
 from .results import explain, results_frame
 from .scenario import is_scenario_file, list_scenarios, load_scenario, read_scenario_file
 from .scheme import Scheme, load_scheme
@@ -55,13 +57,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    return [p for p in (getattr(args, "scheme", None), getattr(args, "data", None)) if p is not None]
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    out = check_output_path(args.output) if args.output else None
+    out = check_output_path(args.output, inputs=_inputs(args)) if args.output else None
     compiled, data = _load(args.scheme, args.data, args.encoding)
     scheme = compiled.scheme
     frame = results_frame(evaluate(compiled, data, detail=True))
     if out is not None:
-        write_table(frame, out)
+        write_table(frame, out, sheet=scheme.id)
         print(f"wrote {out} ({len(frame)} units)")
     else:
         cols = ["unit", "name", "class", "total", "grade", "grade_en", "rank"]
@@ -89,7 +95,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .population import BehaviourModel
     from .simulate import simulate
 
-    out = check_output_path(args.output) if args.output else None
+    out = check_output_path(args.output, inputs=_inputs(args)) if args.output else None
     compiled, data = _load(args.scheme, args.data, args.encoding)
     if is_scenario_file(args.scheme):  # the scenario's simulation defaults, unless given
         defaults = read_scenario_file(args.scheme).analysis.simulation
@@ -102,8 +108,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     args.draws = 100 if args.draws is None else args.draws
     args.seed = 0 if args.seed is None else args.seed
     args.capacity_elasticity = 0.1 if args.capacity_elasticity is None else args.capacity_elasticity
-    if args.years < 1 or args.draws < 1:
-        raise PerfsimError("--years and --draws must be at least 1", hint="e.g. --years 10 --draws 200")
+    check_seed(args.seed)
+    if out is not None:
+        check_panel(args.years * args.draws * len(data), out.suffix.lower())
     model = BehaviourModel(capacity_elasticity=args.capacity_elasticity)
     sim = simulate(compiled, data, years=args.years, draws=args.draws, seed=args.seed, model=model)
     summary = sim.summary()
@@ -120,6 +127,7 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     if not is_scenario_file(args.scenario):
         raise PerfsimError(f"{args.scenario} is not a scenario file", hint="brief on scenarios/<name>.yaml")
     params = dict(_parse_assignment(text) for text in args.set or [])
+    check_output_folder(args.output, inputs=[p for p in (args.scenario, args.vs) if p is not None])
     path = brief(args.scenario, args.output, vs=args.vs, params=params, lang=args.lang)
     print(f"wrote {path}")
     return 0
@@ -128,16 +136,20 @@ def _cmd_brief(args: argparse.Namespace) -> int:
 def _parse_assignment(text: str) -> tuple[str, float]:
     name, sep, value = text.partition("=")
     try:
-        return name.strip(), float(value)
+        number = float(value)
     except ValueError:
-        raise PerfsimError(f"--set {text!r} is not NAME=NUMBER", hint="e.g. --set cutoff:优秀=85") from None
+        number = math.nan
+    if not sep or not name.strip() or not math.isfinite(number):
+        raise PerfsimError(
+            f"--set {text!r} is not NAME=NUMBER", field="--set", hint="e.g. --set cutoff:优秀=85 (a finite number)"
+        )
+    return name.strip(), number
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
-    if args.workers < 1:
-        raise PerfsimError("--workers must be at least 1", hint="e.g. --workers 2")
+    check_workers(args.workers)
     out = run_batch(
         args.sweep,
         args.output,

@@ -21,7 +21,7 @@ from .analysis.weights import tier_of
 from .compile import Parameter, compile_scheme
 from .engine import Evaluation, evaluate
 from .errors import ParameterError
-from .io import write_text
+from .outputs import write_text
 from .results import results_frame
 from .scenario import Scenario
 from .scheme import Scheme, effective_points, scheme_from_data

@@ -23,6 +23,7 @@ from .consequences import State, apply_consequences
 from .data import UnitData
 from .engine import evaluate
 from .errors import ParameterError
+from .limits import check_seed, check_simulation
 from .money import to_yuan
 from .population import BehaviourModel, Population, value_from_quality
 
@@ -277,6 +278,7 @@ def simulate(
     """
     if years < 1 or draws < 1:
         raise ParameterError("years and draws must be at least 1", hint="e.g. years=10, draws=200")
+    check_seed(seed, "seed")
     if model is not None and model.veto_events not in ("resample", "fixed"):
         raise ParameterError(f"unknown veto_events '{model.veto_events}'", hint="use resample or fixed")
     pop = population if isinstance(population, Population) else Population.from_data(compiled, population)
@@ -308,6 +310,8 @@ def simulate(
     if executor not in ("thread", "process"):
         raise ParameterError(f"unknown executor '{executor}'", hint="use thread or process")
     workers = workers or os.cpu_count() or 1
+    per_cell = sum(np.dtype(dtype).itemsize for dtype, per_unit in _output_spec(compiled).values() if per_unit)
+    check_simulation(years, draws, len(pop.data), per_cell)
     full = _allocate(compiled, years, draws, len(pop.data))
     starts = [b * BLOCK_DRAWS for b in range(len(jobs))]
 
