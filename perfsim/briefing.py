@@ -283,19 +283,29 @@ def export_html(notebook: Path, lang: str, title: str) -> str:
 
 
 @cache
-def _ipc_kernel_manager() -> type:
-    """A kernel manager whose kernel talks over Unix sockets in the scratch folder.
+def _kernel_manager() -> type:
+    """A kernel manager whose connection file (and, where the path is short enough, Unix sockets)
+    live in the scratch folder, so that they go when it goes.
 
-    Nothing listens on a TCP port, the kernel prints no "running over TCP without encryption"
-    warning, and the sockets go when the scratch folder goes.
+    Unix sockets mean nothing listens on a TCP port; a socket path is limited to about 100 bytes,
+    so a deep temp folder falls back to TCP on the loopback address.
     """
+    import os
+    import uuid
+
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum
+    from traitlets import default
 
-    class IPCKernelManager(AsyncKernelManager):  # type: ignore[misc]
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+    class ScratchKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        @default("connection_file")
+        def _scratch_connection_file(self) -> str:
+            return os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], f"kernel-{uuid.uuid4().hex[:12]}.json")
 
-    return IPCKernelManager
+        @default("transport")
+        def _unix_sockets_if_they_fit(self) -> str:
+            return "ipc" if len(os.environ["JUPYTER_RUNTIME_DIR"]) < 70 else "tcp"
+
+    return ScratchKernelManager
 
 
 def brief(
@@ -335,7 +345,9 @@ def brief(
             str(template_notebook()),
             str(executed),
             kernel_name="python3",
-            kernel_manager_class=_ipc_kernel_manager(),
+            kernel_manager_class=_kernel_manager(),
+            # the kernel's own log (transport notices) is not for a note's reader; errors still show
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
             progress_bar=False,
             log_output=False,
             parameters={

@@ -134,7 +134,8 @@ def _cmd_brief(args: argparse.Namespace) -> int:
 
 
 def _parse_assignment(text: str) -> tuple[str, float]:
-    name, sep, value = text.partition("=")
+    name, sep, value = text.rpartition("=")  # the value is a number; a grade name may hold '='
+
     try:
         number = float(value)
     except ValueError:
