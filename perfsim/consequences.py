@@ -10,6 +10,10 @@ window counts. Money is handled in int64 cents; two identities hold exactly per 
 Budget steps, in order: gates (no budget) → in-year monitoring (suspend; unspent money to
 the pool; stop) → grade rule or, for failing units, the correction ladder → reallocation of
 the pool into next year's budgets of eligible units.
+
+A performance-pay pool balances the same way, per pay group and draw::
+
+    pool = base paid + departed paid from the pool + incentive paid + unpaid remainder
 """
 
 from __future__ import annotations
@@ -18,14 +22,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from . import rules as r
 from .engine import Evaluation
-from .errors import DataError
-from .money import Cents, allocate_capped, allocate_in_order, scale_cents, split_exact, to_cents, to_yuan
+from .errors import DataError, PerfsimError
+from .money import (
+    MAX_YUAN,
+    Cents,
+    allocate_capped,
+    allocate_in_order,
+    scale_cents,
+    split_exact,
+    to_cents,
+    to_yuan,
+)
+from .numeric import round_half_up
 
 Bool2 = NDArray[np.bool_]
+Int1 = NDArray[np.int64]
 Int2 = NDArray[np.int64]
 
 
@@ -39,6 +54,49 @@ class State:
     window_counts: dict[str, Int2] = field(default_factory=dict)
     window_totals: NDArray[np.float64] | None = None
     period: int = 0
+
+
+@dataclass
+class PayPoolAccount:
+    """Where each pay group's performance-pay pool went, in cents.
+
+    Per pay group and draw, exactly: ``pool = base + departed + incentive + unpaid``.
+    """
+
+    groups: list[str]
+    """Pay group names (the evaluation's grading groups)."""
+    pool: Int1
+    """The pool of each group (G,)."""
+    base: Int1
+    """Base pay paid (G,)."""
+    departed: Int1
+    """Departed staff's allowances charged to the pool (G,); 0 where they are paid beside it."""
+    beside: Int1
+    """Departed staff's allowances paid beside the pool from other funds (G,); not part of the identity."""
+    incentive: Int2
+    """Incentive pay paid (S × G)."""
+    unpaid: Int2
+    """What the pool keeps (S × G): the part of the incentive share the base part leaves no room for,
+    and the share of a group with no one to receive it."""
+
+    @property
+    def paid(self) -> Int2:
+        """Paid out of the pool, per draw and group (S × G)."""
+        return self.base + self.departed + self.incentive
+
+    def table(self, draw: int = 0) -> pd.DataFrame:
+        """One row per pay group (yuan) for one draw."""
+        return pd.DataFrame(
+            {
+                "pool": to_yuan(self.pool),
+                "base": to_yuan(self.base),
+                "departed (from the pool)": to_yuan(self.departed),
+                "incentive": to_yuan(self.incentive[draw]),
+                "unpaid": to_yuan(self.unpaid[draw]),
+                "departed (beside the pool)": to_yuan(self.beside),
+            },
+            index=pd.Index(self.groups, name="pay group"),
+        )
 
 
 @dataclass
@@ -66,9 +124,16 @@ class Outcome:
     pay: dict[str, NDArray[np.float64]]
     """Yuan per unit: ``bonus`` (bonus months), ``base``, ``incentive``, ``departed``."""
     flags: dict[str, Bool2]
+    pay_pool: PayPoolAccount | None = None
+    """The performance-pay pool's account per pay group, with its unpaid remainder (a pay pool only)."""
 
     def ledger(self) -> pd.DataFrame:
-        """Where money went, per rule and draw (yuan): one row per draw, one column per movement."""
+        """Where money went, per rule and draw (yuan): one row per draw, one column per movement.
+
+        With a performance-pay pool, the ``pay pool:`` columns give the pool and where it went
+        (base, departed allowances charged to it, incentive, unpaid remainder; they add up to the
+        pool), and ``pay: departed paid beside the pool`` what departed staff got from other funds.
+        """
         stopped = self.gated | (self.suspended & (self.next_budget - self.received == 0))
         by_rule = {
             "gate: not arranged": np.where(self.gated & ~self.excluded, self.cut, 0),
@@ -83,6 +148,15 @@ class Outcome:
         }
         frame = pd.DataFrame({name: to_yuan(v.sum(axis=1)) for name, v in by_rule.items()})
         frame["reallocation: returned to treasury"] = to_yuan(self.returned)
+        account = self.pay_pool
+        if account is not None:  # pool = base + departed from the pool + incentive + unpaid, summed over groups
+            draws = len(frame)
+            frame["pay pool: pool"] = to_yuan(np.full(draws, account.pool.sum()))
+            frame["pay pool: base paid"] = to_yuan(np.full(draws, account.base.sum()))
+            frame["pay pool: departed paid from the pool"] = to_yuan(np.full(draws, account.departed.sum()))
+            frame["pay pool: incentive paid"] = to_yuan(account.incentive.sum(axis=1))
+            frame["pay pool: unpaid remainder"] = to_yuan(account.unpaid.sum(axis=1))
+            frame["pay: departed paid beside the pool"] = to_yuan(np.full(draws, account.beside.sum()))
         frame.index.name = "draw"
         return frame
 
@@ -105,6 +179,45 @@ def _attribute(ev: Evaluation, name: str, field_path: str) -> NDArray[np.float64
             hint=f"add a '{name}' column to the unit data",
         )
     return np.asarray(attrs[name], dtype=np.float64)
+
+
+def _unit_list(ev: Evaluation, mask: NDArray[np.bool_], shown: int = 5) -> str:
+    """The first few unit ids where ``mask`` holds, for error messages."""
+    where = np.flatnonzero(mask)
+    ids = ", ".join(ev.data.units[i] for i in where[:shown])
+    return ids + (f" and {where.size - shown:,} more" if where.size > shown else "")
+
+
+def _money(ev: Evaluation, yuan: ArrayLike, what: str, field_path: str) -> Cents:
+    """Per-unit yuan → cents, naming the units whose amount cannot be held as money."""
+    try:
+        return to_cents(yuan, what)
+    except PerfsimError as err:
+        values = np.atleast_2d(np.asarray(yuan, dtype=np.float64))
+        bad = np.asarray((~(np.abs(values) <= MAX_YUAN)).any(axis=0), dtype=bool)
+        raise DataError(
+            f"{err.message}; units: {_unit_list(ev, bad)}",
+            file=ev.data.source,
+            field=f"consequences.{field_path}",
+            hint=err.hint,
+        ) from None
+
+
+def _not_negative(ev: Evaluation, cents: Cents, what: str, field_path: str) -> None:
+    if (cents < 0).any():
+        raise DataError(
+            f"{what} is negative for units {_unit_list(ev, cents < 0)}",
+            file=ev.data.source,
+            field=f"consequences.{field_path}",
+            hint="pay and pool shares are amounts of money paid out: give 0 or more yuan",
+        )
+
+
+def _group_sum(cents: Cents, groups: NDArray[np.int64], n_groups: int) -> Int1:
+    """Exact int64 sums per group (``np.bincount`` would sum in float64)."""
+    out = np.zeros(n_groups, dtype=np.int64)
+    np.add.at(out, groups, cents)
+    return out
 
 
 def _grade_mask(ev: Evaluation, grades: list[str]) -> Bool2:
@@ -138,14 +251,18 @@ def _apply_tables(budget: Cents, index: NDArray, factor: NDArray[np.float64], ad
             np.broadcast_to(factor, (index.shape[0], factor.shape[1])), index.astype(np.intp), axis=1
         )
     )
-    out = scale_cents(budget, per_unit)
+    out = scale_cents(budget, per_unit, "next year's budget")
     if add.any():
         out = np.maximum(out + add[index], 0)
     return out
 
 
 def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int, int]) -> dict[str, NDArray]:
-    budget = state.budget if state.budget is not None else to_cents(_attribute(ev, rules.amount, "budget.amount"))
+    budget = (
+        state.budget
+        if state.budget is not None
+        else _money(ev, _attribute(ev, rules.amount, "budget.amount"), f"budget '{rules.amount}'", "budget.amount")
+    )
     budget = np.broadcast_to(budget, shape).copy()
     total = ev.total
     gated = np.zeros(shape, dtype=bool)
@@ -251,7 +368,9 @@ def _budget(ev: Evaluation, rules: r.BudgetRules, state: State, shape: tuple[int
     }
 
 
-def _pay(ev: Evaluation, rules: r.PayRules, shape: tuple[int, int]) -> dict[str, NDArray[np.float64]]:
+def _pay(
+    ev: Evaluation, rules: r.PayRules, shape: tuple[int, int]
+) -> tuple[dict[str, NDArray[np.float64]], PayPoolAccount | None]:
     out: dict[str, NDArray[np.float64]] = {}
     labels = [g.zh for g in ev.compiled.grades]
     if rules.bonus_months is not None:
@@ -261,55 +380,103 @@ def _pay(ev: Evaluation, rules: r.PayRules, shape: tuple[int, int]) -> dict[str,
             months[labels.index(grade)] = k
         salary = _attribute(ev, bm.salary, "pay.bonus_months.salary")
         staff = _attribute(ev, bm.staff, "pay.bonus_months.staff")
-        out["bonus"] = to_yuan(to_cents(months[ev.grade] * (salary * staff)[None, :]))
-    if rules.pool is not None:
-        pool_rules = rules.pool
-        n = len(ev.data)
-        base_attr = _attribute(ev, pool_rules.base, "pay.pool.base")
-        if pool_rules.coefficient is not None:
-            base_attr = base_attr * _attribute(ev, pool_rules.coefficient, "pay.pool.coefficient")
-        status = (
-            np.asarray(ev.data.attributes.get(pool_rules.status, np.full(n, "")), dtype=str)
-            if pool_rules.status
-            else np.full(n, "")
+        bonus = months[ev.grade] * (salary * staff)[None, :]
+        out["bonus"] = to_yuan(_money(ev, bonus, "bonus (months × salary × staff)", "pay.bonus_months"))
+    account = _pay_pool(ev, rules.pool, shape, labels, out) if rules.pool is not None else None
+    return out, account
+
+
+def _pay_pool(
+    ev: Evaluation, pool_rules: r.PayPool, shape: tuple[int, int], labels: list[str], out: dict[str, NDArray]
+) -> PayPoolAccount:
+    """Pay a pool per pay group, to the cent and never beyond it; fills ``out`` and returns the account.
+
+    Base pay and departed allowances are each person's entitlement in whole cents. The
+    incentive part is the pool's incentive share rounded half-up, but never more than what
+    the base part (and departed allowances charged to the pool) leave, so rounding each part
+    on its own cannot pay out a cent the pool does not hold; what is not paid stays as the
+    unpaid remainder.
+    """
+    n, n_groups, groups = len(ev.data), len(ev.group_names), ev.groups
+    base_attr = _attribute(ev, pool_rules.base, "pay.pool.base")
+    if pool_rules.coefficient is not None:
+        base_attr = base_attr * _attribute(ev, pool_rules.coefficient, "pay.pool.coefficient")
+    status = (
+        np.asarray(ev.data.attributes.get(pool_rules.status, np.full(n, "")), dtype=str)
+        if pool_rules.status
+        else np.full(n, "")
+    )
+    departed = np.isin(status, list(pool_rules.departed))
+    monthly = base_attr.copy()
+    for st, fixed_amount in pool_rules.fixed.items():
+        monthly = np.where(status == st, fixed_amount, monthly)
+    share_of_average = np.zeros(n)
+    for st, share in pool_rules.departed.items():
+        share_of_average = np.where(status == st, share, share_of_average)
+    # 退职: share of the same-post average performance pay = base ÷ base share × share (÷7×5 at 70 %)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        departed_monthly = np.where(departed, share_of_average * base_attr / (pool_rules.base_percent / 100.0), 0.0)
+    base = _money(ev, np.where(departed, 0.0, monthly) * pool_rules.months, "base pay", "pay.pool.base")
+    allowance = _money(ev, departed_monthly * pool_rules.months, "departed allowance", "pay.pool.departed")
+    _not_negative(ev, base, "base pay", "pay.pool.base")
+    _not_negative(ev, allowance, "departed allowance", "pay.pool.departed")
+    if isinstance(pool_rules.amount, str):
+        shares = _money(ev, _attribute(ev, pool_rules.amount, "pay.pool.amount"), "pool share", "pay.pool.amount")
+        _not_negative(ev, shares, f"pool share '{pool_rules.amount}'", "pay.pool.amount")
+        pool = _group_sum(shares, groups, n_groups)
+    else:
+        pool = np.full(n_groups, to_cents(pool_rules.amount, "pay.pool.amount"), dtype=np.int64)
+    base_g = _group_sum(base, groups, n_groups)
+    allowance_g = _group_sum(allowance, groups, n_groups)
+    from_pool = allowance_g if pool_rules.departed_from_pool else np.zeros(n_groups, dtype=np.int64)
+    room = pool - base_g - from_pool
+    if (room < 0).any():
+        g = int(np.flatnonzero(room < 0)[0])
+        charged = "base pay and departed allowances" if pool_rules.departed_from_pool else "base pay"
+        raise DataError(
+            f"the pay pool of group '{ev.group_names[g]}' is {to_yuan(pool[g]):,.2f} yuan, less than the "
+            f"{charged} it must cover ({to_yuan(base_g[g] + from_pool[g]):,.2f} yuan)",
+            file=ev.data.source,
+            field="consequences.pay.pool.amount",
+            hint="size the pool to cover the base part (each person's share in pay.pool.amount), "
+            "or check the base amounts, fixed amounts and coefficients",
         )
-        departed = np.isin(status, list(pool_rules.departed))
-        monthly = base_attr.copy()
-        for st, fixed_amount in pool_rules.fixed.items():
-            monthly = np.where(status == st, fixed_amount, monthly)
-        share_of_average = np.zeros(n)
-        for st, share in pool_rules.departed.items():
-            share_of_average = np.where(status == st, share, share_of_average)
-        # 退职: share of the same-post average performance pay = base ÷ base share × share (÷7×5 at 70 %)
-        departed_monthly = share_of_average * base_attr / (pool_rules.base_percent / 100.0)
-        out["base"] = to_yuan(np.broadcast_to(to_cents(np.where(departed, 0.0, monthly) * pool_rules.months), shape))
-        out["departed"] = to_yuan(np.broadcast_to(to_cents(departed_monthly * pool_rules.months), shape))
-        if isinstance(pool_rules.amount, str):
-            amount = _attribute(ev, pool_rules.amount, "pay.pool.amount")
-            pool_total = np.bincount(ev.groups, weights=amount)
-        else:
-            pool_total = np.full(len(ev.group_names), float(pool_rules.amount))
-        incentive_pool = to_cents(pool_total * pool_rules.incentive_percent / 100.0)
-        if pool_rules.incentive_by == "score":
-            weights = np.broadcast_to(ev.total, shape).astype(float)
-        else:
-            gw = np.zeros(len(labels))
-            for grade, w in pool_rules.grade_weights.items():
-                gw[labels.index(grade)] = w
-            weights = gw[ev.grade]
-        weights = np.where(departed[None, :], 0.0, weights)
-        for g in range(len(ev.group_names)):  # nobody scored above 0: share the pool equally, never drop it
-            members = (ev.groups == g) & ~departed
-            idle = members.any() & (weights[:, members].sum(axis=1) <= 0)
-            if idle.any():
-                weights = np.where(idle[:, None] & members[None, :], 1.0, weights)
-        incentive = np.zeros(shape, dtype=np.int64)
-        for g in range(len(ev.group_names)):  # loop over pay groups (schools), not units or draws
-            members = ev.groups == g
-            pool_g = np.full(shape[0], incentive_pool[g], dtype=np.int64)
-            incentive[:, members] = split_exact(pool_g, weights[:, members])
-        out["incentive"] = to_yuan(incentive)
-    return out
+    # the incentive share rounded half-up to the cent, capped by what the base part leaves:
+    # rounding the base and incentive parts each on its own could otherwise pay a cent too many
+    incentive_share = round_half_up(pool.astype(np.float64) * (pool_rules.incentive_percent / 100.0), 0)
+    incentive_pool = np.minimum(incentive_share.astype(np.int64), room)
+    if pool_rules.incentive_by == "score":
+        weights = np.broadcast_to(ev.total, shape).astype(float)
+    else:
+        gw = np.zeros(len(labels))
+        for grade, w in pool_rules.grade_weights.items():
+            gw[labels.index(grade)] = w
+        weights = np.broadcast_to(gw[ev.grade], shape)
+    incentive = np.zeros(shape, dtype=np.int64)
+    incentive_g = np.zeros((shape[0], n_groups), dtype=np.int64)
+    for g in range(n_groups):  # loop over pay groups (schools), not units or draws
+        takers = (groups == g) & ~departed
+        if not takers.any():  # no one to receive: the incentive share stays unpaid
+            continue
+        by_result = weights[:, takers]
+        idle = by_result.sum(axis=1) <= 0  # nobody scored above 0: share the pool equally, never drop it
+        if idle.any():
+            by_result = np.where(idle[:, None], 1.0, by_result)
+        paid = split_exact(np.full(shape[0], incentive_pool[g], dtype=np.int64), by_result)
+        incentive[:, takers] = paid
+        incentive_g[:, g] = paid.sum(axis=1)
+    out["base"] = to_yuan(np.broadcast_to(base, shape))
+    out["departed"] = to_yuan(np.broadcast_to(allowance, shape))
+    out["incentive"] = to_yuan(incentive)
+    return PayPoolAccount(
+        groups=list(ev.group_names),
+        pool=pool,
+        base=base_g,
+        departed=from_pool,
+        beside=allowance_g - from_pool,
+        incentive=incentive_g,
+        unpaid=(pool - base_g - from_pool)[None, :] - incentive_g,
+    )
 
 
 def _last_place(total: NDArray[np.float64], groups: NDArray[np.int64], n_groups: int) -> Bool2:
@@ -422,11 +589,11 @@ def apply_consequences(
         money.update(_budget(ev, rules.budget, before, shape))
         after.budget = money["next_budget"]
         after.ladder_streak = money.pop("ladder_streak")
-    pay = _pay(ev, rules.pay, shape) if rules.pay is not None and "pay" in parts else {}
+    pay, pay_pool = _pay(ev, rules.pay, shape) if rules.pay is not None and "pay" in parts else ({}, None)
     flags = _flags(ev, rules.flags, after, shape) if "flags" in parts else {}
     if any(f.when.most for f in rules.flags) and any(
         (after.period + 1) % (f.when.window or 1) == 0 for f in rules.flags if f.when.most
     ):
         after.window_totals = None
     after.period = before.period + 1
-    return Outcome(pay=pay, flags=flags, **money), after
+    return Outcome(pay=pay, flags=flags, pay_pool=pay_pool, **money), after

@@ -115,6 +115,28 @@ def _as_units(values: ArrayLike, n_units: int, what: str) -> Array:
     return arr
 
 
+def _check_finite(values: Array, data: UnitData, what: str) -> None:
+    """Refuse totals that overflowed to ±inf or NaN: graded as they are, they would get the top grade."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return
+    from .errors import DataError
+
+    bad = np.flatnonzero(~finite.all(axis=0)) if values.ndim == 2 else np.flatnonzero(~finite)
+    shown = ", ".join(data.units[i] for i in bad[:5]) + (f" and {bad.size - 5:,} more" if bad.size > 5 else "")
+    # error path only: name the data columns with the largest magnitudes among these units
+    size = {name: float(np.abs(np.where(np.isnan(col[bad]), 0.0, col[bad])).max()) for name, col in data.values.items()}
+    largest = sorted((n for n in size if size[n] > 0), key=lambda n: -size[n])[:3]
+    columns = ", ".join(f"{n} (up to {size[n]:.3g})" for n in largest) or "none"
+    raise DataError(
+        f"{what} is not a finite number for {bad.size:,} unit(s): {shown}; their values are too large for "
+        f"the scheme's formulas (a score overflowed float64); largest values: {columns}",
+        file=data.source,
+        hint="check these units' values for a misplaced decimal point, a unit mistake or a corrupt cell; "
+        "completion ratios and per-unit standards must be of ordinary size",
+    )
+
+
 def _leaf_fractions(
     cc: CompiledClass,
     data: UnitData,
@@ -379,15 +401,19 @@ def evaluate(
     lo, hi = scheme.clamp.min, scheme.clamp_max
     lo_v = -np.inf if lo is None else lo
     hi_v = np.inf if hi is None else hi
+    before = weighted + bonus - deduction
+    # checked before the clamp, which would turn an overflowed +inf into the top score
+    _check_finite(before, data, "the weighted sum of the indicators plus adjustments")
     if scheme.adjustments is not None and scheme.adjustments.apply == "after_clamp":
         clamped_part = np.clip(weighted, lo_v, hi_v)
         clamped = clamped_part != weighted
         total = clamped_part + bonus - deduction
     else:
-        before = weighted + bonus - deduction
         total = np.clip(before, lo_v, hi_v)
         clamped = total != before
     total = round_half_up(total, scheme.rounding.total) if scheme.rounding.total is not None else snap(total)
+    if lo is None or hi is None:  # rounding scales by 10**decimals, so an unclamped ~1e300 overflows there
+        _check_finite(total, data, "the rounded total")
     n_draws = max(draws.draws, total.shape[0], veto_flags.shape[0] if veto_flags.ndim == 3 else 1)
     total = np.broadcast_to(total, (n_draws, n_units))
     total_veto = [v for v, veto in enumerate(compiled.vetoes) if veto.scope == "total"]

@@ -24,6 +24,7 @@ simulated. With ``ratchet`` on, completion-ratio standards follow last year's ac
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,13 +35,59 @@ from . import scheme as s
 from .compile import CompiledClass, CompiledScheme, ScoreColumn
 from .data import UnitData
 from .engine import evaluate
+from .errors import PerfsimError
 
 Array = NDArray[np.float64]
 
 
+MAX_SD = 100.0
+"""Largest standard deviation of a shock or of rater noise: the whole 0-100 quality scale."""
+
+MAX_ELASTICITY = 5.0
+"""Largest capacity elasticity: at 5 a 10 % budget cut already costs 41 % of quality."""
+
+
+def _bad_field(name: str, value: object, wanted: str, example: str) -> PerfsimError:
+    option = f" (--{name.replace('_', '-')} on the command line)" if name == "capacity_elasticity" else ""
+    return PerfsimError(
+        f"BehaviourModel.{name}{option} must be {wanted}, not {value!r}",
+        field=name,
+        hint=f"give {name} {example}",
+    )
+
+
+def _check_range(name: str, value: object, low: float, high: float, example: str) -> None:
+    # bool is an int: a True elasticity is a mistake, not 1.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise _bad_field(name, value, f"a number from {low:g} to {high:g}", example)
+    if not (math.isfinite(value) and low <= value <= high):  # NaN fails here too
+        raise _bad_field(name, value, f"a finite number from {low:g} to {high:g}", example)
+
+
 @dataclass(frozen=True)
 class BehaviourModel:
-    """Stated, switchable assumptions of a simulation (all on the 0-100 quality scale)."""
+    """Stated, switchable assumptions of a simulation (all on the 0-100 quality scale).
+
+    Every field is checked when the model is made; a value out of range raises
+    :class:`~perfsim.errors.PerfsimError` naming the field.
+
+    Parameters
+    ----------
+    year_sd
+        Standard deviation of each unit's yearly shock, 0 to 100 (default 3).
+    rater_noise
+        Rater id → standard deviation of that rater's measurement noise, each 0 to 100.
+    default_noise
+        Noise standard deviation of raters not in ``rater_noise``, 0 to 100 (default 3).
+    self_bias
+        Added to indicators rated by ``self``, −100 to 100 (default 0).
+    capacity_elasticity
+        Quality × (budget / first-year budget) ** elasticity, 0 (off) to 5 (default 0.1).
+    ratchet
+        Completion-ratio standards follow last year's actual.
+    veto_events
+        ``resample`` (drawn each year at the data's rate) or ``fixed`` (the data's flags).
+    """
 
     year_sd: float = 3.0
     rater_noise: dict[str, float] = field(default_factory=lambda: {"public": 6.0, "self": 2.0})
@@ -49,6 +96,26 @@ class BehaviourModel:
     capacity_elasticity: float = 0.1
     ratchet: bool = False
     veto_events: str = "resample"
+
+    def __post_init__(self) -> None:
+        _check_range("year_sd", self.year_sd, 0.0, MAX_SD, "a standard deviation such as 3.0 (0 turns shocks off)")
+        _check_range("default_noise", self.default_noise, 0.0, MAX_SD, "a standard deviation such as 3.0")
+        _check_range("self_bias", self.self_bias, -100.0, 100.0, "quality points such as 5.0 (0 for none)")
+        _check_range(
+            "capacity_elasticity",
+            self.capacity_elasticity,
+            0.0,
+            MAX_ELASTICITY,
+            "a value such as 0.1 (0 turns the budget → performance link off)",
+        )
+        if not isinstance(self.rater_noise, dict):
+            raise _bad_field("rater_noise", self.rater_noise, "a mapping of rater id to noise", '{"public": 6.0}')
+        for rater, sd in self.rater_noise.items():
+            _check_range(f"rater_noise['{rater}']", sd, 0.0, MAX_SD, "a standard deviation such as 6.0")
+        if not isinstance(self.ratchet, (bool, np.bool_)):
+            raise _bad_field("ratchet", self.ratchet, "True or False", "True or False")
+        if self.veto_events not in ("resample", "fixed"):
+            raise _bad_field("veto_events", self.veto_events, "'resample' or 'fixed'", "'resample' or 'fixed'")
 
 
 def value_from_quality(

@@ -9,18 +9,23 @@ first/last place, most last places in a window).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from .models import Label, Model
+from .money import MAX_YUAN
+
+Yuan = Annotated[float, Field(ge=-MAX_YUAN, le=MAX_YUAN)]
+"""An amount of money in yuan that int64 cents can hold (see :data:`perfsim.money.MAX_YUAN`)."""
+NonNegativeYuan = Annotated[float, Field(ge=0, le=MAX_YUAN)]
 
 
 class BudgetChange(Model):
     """Change of next year's budget: ``percent`` (−100 to +1000), ``absolute`` (yuan) or ``to_zero``."""
 
     percent: float | None = Field(None, ge=-100, le=1000)
-    absolute: float | None = None
+    absolute: Yuan | None = None
     to_zero: bool = False
     stance: Label | None = None
     """The funding stance the plan names (篇五: 重点支持, 优先保障, 从紧从严, 重点监控)."""
@@ -132,13 +137,16 @@ class PayPool(Model):
     """Performance-pay pool (篇十四, 篇十七): split into a base part and an incentive part.
 
     Units here are staff members. ``amount`` is an attribute (each person's share of the
-    pool, summed) or a number (the whole pool). The base part pays each person's
-    ``base`` attribute (post allowance × coefficient), except where a ``fixed`` amount
-    applies to their ``status``; the incentive part is shared by assessment result and is
-    never exceeded.
+    pool, summed per pay group) or a number (the pool of each pay group). The base part
+    pays each person's ``base`` attribute (post allowance × coefficient), except where a
+    ``fixed`` amount applies to their ``status``; the incentive part, ``incentive_percent``
+    of the pool rounded half-up to the cent, is shared by assessment result. Money is paid
+    to the cent and never beyond the pool: where the base part (and departed allowances
+    paid from the pool) leave less than the incentive share, the incentive part is what
+    they leave; what no one is paid is the pool's unpaid remainder.
     """
 
-    amount: str | float
+    amount: str | NonNegativeYuan
     base_percent: float = Field(ge=0, le=100)
     incentive_percent: float = Field(ge=0, le=100)
     base: str
@@ -146,12 +154,15 @@ class PayPool(Model):
     """篇十七: base pay = base amount × post coefficient (岗位系数); names the coefficient attribute."""
     months: int = Field(12, ge=1)
     status: str | None = None
-    fixed: dict[str, float] = Field(default_factory=dict)
+    fixed: dict[str, NonNegativeYuan] = Field(default_factory=dict)
     """Monthly base amount by status (篇十四: 见习期 580, 学徒期 440 yuan)."""
-    departed: dict[str, float] = Field(default_factory=dict)
-    """Status → share of the same-post average performance pay (篇十四 退职: 0.5 = base ÷ 7 × 5 at 70 %)."""
+    departed: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    """Status → share (0 to 1) of the same-post average performance pay (篇十四 退职: 0.5 = base ÷ 7 × 5 at 70 %)."""
+    departed_from_pool: bool = False
+    """Whether departed staff's allowances are paid out of the pool (they then leave less for the
+    incentive part) or, by default, beside it from other funds (篇十四's living allowances)."""
     incentive_by: Literal["score", "grade"] = "score"
-    grade_weights: dict[str, float] = Field(default_factory=dict)
+    grade_weights: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     source: str | None = None
 
     @model_validator(mode="after")
@@ -164,6 +175,8 @@ class PayPool(Model):
             raise ValueError("incentive_by: grade needs grade_weights")
         if (self.fixed or self.departed) and self.status is None:
             raise ValueError("fixed and departed amounts need a status attribute")
+        if self.departed and self.base_percent == 0:
+            raise ValueError("departed allowances are a share of base pay ÷ base_percent, which needs base_percent > 0")
         return self
 
 
