@@ -31,7 +31,7 @@ from .engine import evaluate
 from .errors import ParameterError, PerfsimError
 from .limits import MAX_VARIANTS, check_variants, grid_size
 from .models import Model
-from .outputs import check_output_folder, clean_stale_temps, folder_lock, spreadsheet_safe, write_atomic, write_text
+from .outputs import check_output_folder, clean_stale_temps, folder_lock, write_atomic, write_csv, write_text
 from .scenario import load_scenario
 from .scheme import read_yaml_model
 from .workers import worker_pool
@@ -397,7 +397,7 @@ def _run(
             bar.update()
     bar.close()
     summary = collect(out)
-    write_atomic(out / "variants.csv", lambda p: spreadsheet_safe(summary).to_csv(p, index=False, encoding="utf-8-sig"))
+    write_atomic(out / "variants.csv", lambda p: write_csv(summary, p))
     if briefings:
         _briefings(sweep, scenario_path, out, manifest, progress)
     _index(out, sweep, scenario.spec.name.zh if sweep.lang == "zh" else scenario.spec.name.en, manifest, summary)

@@ -305,6 +305,12 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """CSV for spreadsheet readers: UTF-8 with BOM (Excel then shows Chinese), formula-safe cells,
+    CRLF rows as RFC 4180 says, so that a carriage return inside a cell is quoted, not a row break."""
+    spreadsheet_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
 def _write_xlsx(frame: pd.DataFrame, tmp: Path, sheet: str = "results") -> None:
     """Text cells are typed as text (never formulas), controls Excel refuses are dropped, header frozen."""
     import openpyxl
@@ -354,7 +360,7 @@ def write_table(
 
     def write(tmp: Path) -> None:
         if suffix == ".csv":
-            spreadsheet_safe(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
+            write_csv(frame, tmp)
         elif suffix == ".xlsx":
             _write_xlsx(frame, tmp, sheet)
         else:
