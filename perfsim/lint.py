@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from . import scheme as s
@@ -52,6 +53,8 @@ def lint(scheme: s.Scheme) -> list[Finding]:
     """
     out: list[Finding] = []
     g = scheme.grading
+    out.extend(_lint_fraction_cutoffs(scheme))
+    out.extend(_lint_empty_places(scheme))
     if g.bands is not None:
         top = _max_total(scheme)
         top_basis = top * 100 / scheme.total if g.basis == "percent" else top
@@ -103,8 +106,8 @@ def lint(scheme: s.Scheme) -> list[Finding]:
                     Finding(
                         "warning",
                         s._format_loc((*loc, "periods")),
-                        f"period shares are read literally and add up to {total:g}%: '{node.id}' "
-                        f"can earn at most {total:g}% of its points (the text is ambiguous; "
+                        f"period shares are read literally and add up to {s.format_sum(total, 100)}%: '{node.id}' "
+                        f"can earn at most {s.format_sum(total, 100)}% of its points (the text is ambiguous; "
                         "period_shares: normalise reads them as a ratio)",
                     )
                 )
@@ -121,6 +124,78 @@ def lint(scheme: s.Scheme) -> list[Finding]:
                         "a better band credits fewer points than a worse one (non-monotone)",
                     )
                 )
+    return out
+
+
+def _lint_fraction_cutoffs(scheme: s.Scheme) -> list[Finding]:
+    """Cut-offs written as fractions (0.9) on a percent basis, where no total below 1% is meant."""
+    g = scheme.grading
+    if g.bands is None or g.basis != "percent":
+        return []
+    mins = [b.min for b in g.bands if b.min is not None]
+    if not mins or max(mins) > 1 or max(mins) <= 0:
+        return []
+    return [
+        Finding(
+            "warning",
+            f"grading.bands[{i}].min",
+            f"cut-off {band.min:g} on a percent basis: did you mean {band.min * 100:g}?",
+        )
+        for i, band in enumerate(g.bands)
+        if band.min is not None and 0 < band.min <= 1
+    ]
+
+
+def smallest_group_with_a_place(share: float, rounding: str) -> int:
+    """The fewest units a group needs for ``share`` of it, rounded by ``rounding``, to be at least one place.
+
+    Parameters
+    ----------
+    share
+        A quota's ``max_share`` or a rank tier's ``share`` (0 to 1).
+    rounding
+        ``floor``, ``half_up`` or ``ceil``.
+
+    Returns
+    -------
+    int
+        1 for ``ceil``; ``ceil(1 / share)`` for ``floor``; ``ceil(0.5 / share)`` for ``half_up``.
+    """
+    need = {"floor": 1.0, "half_up": 0.5}.get(rounding)
+    if need is None:
+        return 1
+    return max(1, math.ceil(need / share - 1e-9))
+
+
+def _lint_empty_places(scheme: s.Scheme) -> list[Finding]:
+    """Shares that round to no place unless a group is large: a grade no unit can hold."""
+    g = scheme.grading
+    out = []
+    if g.rank_tiers is not None:
+        tiers = g.rank_tiers[:-1]
+        smallest = min(
+            1 if t.count is not None else smallest_group_with_a_place(t.share or 1.0, t.rounding) for t in tiers
+        )
+        if smallest > 2:
+            out.append(
+                Finding(
+                    "warning",
+                    "grading.rank_tiers",
+                    f"every rank tier rounds to no place in a group of fewer than {smallest} units: there every "
+                    f"unit gets '{g.rank_tiers[-1].grade.zh}' (use rounding: half_up or ceil, or a count)",
+                )
+            )
+    for i, quota in enumerate(g.quotas):
+        smallest = smallest_group_with_a_place(quota.max_share, quota.rounding)
+        if smallest > 2:
+            out.append(
+                Finding(
+                    "warning",
+                    f"grading.quotas[{i}]",
+                    f"the quota for '{quota.grade}' ({quota.max_share * 100:g}%, rounding {quota.rounding}) allows "
+                    f"no unit the grade in a group of fewer than {smallest} units",
+                )
+            )
     return out
 
 

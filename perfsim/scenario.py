@@ -17,8 +17,9 @@ from pydantic import Field
 from .compile import CompiledScheme, compile_scheme
 from .data import UnitData, load_units
 from .errors import PerfsimError
+from .inputs import check_file, read_head
 from .models import Model
-from .scheme import Label, Scheme, load_scheme, read_yaml_model
+from .scheme import Id, Label, Scheme, load_scheme, read_yaml_model, read_yaml_model_doc
 
 
 class Default(Model):
@@ -34,16 +35,16 @@ class Lever(Model):
     """A parameter a designer may move, over ``[low, high]``."""
 
     parameter: str
-    low: float
-    high: float
+    low: float = Field(allow_inf_nan=False)
+    high: float = Field(allow_inf_nan=False)
     label: Label | None = None
 
 
 class SimulationDefaults(Model):
     years: int = Field(10, ge=1, le=100)
     draws: int = Field(200, ge=1, le=100_000)
-    seed: int = 0
-    capacity_elasticity: float = 0.1
+    seed: int = Field(0, ge=0)
+    capacity_elasticity: float = Field(0.1, ge=0, allow_inf_nan=False)
 
 
 class Analysis(Model):
@@ -55,12 +56,15 @@ class Analysis(Model):
 
 class ScenarioFile(Model):
     perfsim_scenario: Literal[1]
-    id: str
+    id: Id
+    """Names the scenario's outputs (briefing notes, batches), so it is a plain name, not a path."""
     name: Label
     description: str = Field(min_length=1, max_length=200)
     source: str
-    scheme: str
-    data: str
+    scheme: str = Field(min_length=1)
+    """The scheme file, relative to the scenario file."""
+    data: str = Field(min_length=1)
+    """The unit data file, relative to the scenario file."""
     defaults: list[Default] = Field(default_factory=list)
     analysis: Analysis = Field(default_factory=Analysis)
 
@@ -76,16 +80,40 @@ class Scenario:
     data: UnitData
 
 
+SNIFF_BYTES = 64 * 1024
+"""How much of a YAML file :func:`is_scenario_file` reads to find its first key."""
+
+
 def is_scenario_file(path: str | Path) -> bool:
-    """Whether a YAML file is a scenario bundle (its first key is ``perfsim_scenario``)."""
+    """Whether a file is a scenario bundle: a YAML file whose first key is ``perfsim_scenario``.
+
+    Parameters
+    ----------
+    path
+        A scenario, scheme or data file as given on the command line.
+
+    Returns
+    -------
+    bool
+        False for any other file, including an empty or undecodable one (the loader that
+        reads it next says what is wrong with it).
+
+    Raises
+    ------
+    PerfsimError
+        When the path does not exist or is not a regular file (a folder, FIFO, device), so
+        that a typo is reported as such and not as a file of the wrong kind.
+    """
     p = Path(path)
-    if p.suffix.lower() not in (".yaml", ".yml") or not p.is_file():
+    what = "scheme or scenario file"
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        check_file(p, what=what)
         return False
-    with p.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            stripped = line.strip()
-            if stripped and not stripped.startswith("#"):
-                return stripped.startswith("perfsim_scenario")
+    head = read_head(p, size=SNIFF_BYTES, what=what).decode("utf-8-sig", errors="replace")
+    for line in head.replace("\r", "\n").splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "---", "%")):
+            return stripped.startswith("perfsim_scenario")
     return False
 
 
@@ -103,10 +131,16 @@ def load_scenario(path: str | Path, *, encoding: str = "utf-8") -> Scenario:
         Naming the scenario file and field (or the scheme or data file) and what to do.
     """
     path = Path(path)
-    spec = read_scenario_file(path)
-    scheme = load_scheme(path.parent / spec.scheme)
+    spec, doc = read_yaml_model_doc(path, ScenarioFile, "perfsim_scenario", "scenario file")
+    try:
+        scheme = load_scheme(path.parent / spec.scheme)
+    except PerfsimError as exc:
+        raise _named_by(exc, path, "scheme", doc.line_of(("scheme",))) from None
     compiled = compile_scheme(scheme)
-    data = load_units(path.parent / spec.data, compiled, encoding=encoding)
+    try:
+        data = load_units(path.parent / spec.data, compiled, encoding=encoding)
+    except PerfsimError as exc:
+        raise _named_by(exc, path, "data", doc.line_of(("data",))) from None
     for i, lever in enumerate(spec.analysis.levers):
         field = f"analysis.levers[{i}]"
         if lever.parameter not in compiled.parameters:
@@ -136,6 +170,15 @@ def load_scenario(path: str | Path, *, encoding: str = "utf-8") -> Scenario:
     return Scenario(path, spec, scheme, compiled, data)
 
 
+def _named_by(exc: PerfsimError, scenario: Path, field: str, line: int | None) -> PerfsimError:
+    """Say which scenario named the file an error is about (the file may be shared, or a typo)."""
+    if exc.file is not None and Path(exc.file) != scenario:
+        where = f"line {line} of {scenario}" if line else str(scenario)
+        exc.message += f" (the {field} named by '{field}:' on {where})"
+        exc.args = (exc.render(),)
+    return exc
+
+
 def find_file(path: str | Path) -> Path:
     """A path as given, else relative to the working folder's parents (notebooks run in ``notebooks/``)."""
     candidate = Path(path)
@@ -144,7 +187,10 @@ def find_file(path: str | Path) -> Path:
     for parent in Path.cwd().parents[:3]:
         if (parent / candidate).exists():
             return parent / candidate
-    raise PerfsimError(f"cannot find {path}", hint="give a path relative to the repository root or absolute")
+    raise PerfsimError(
+        f"{path} does not exist (looked in {Path.cwd()} and up to three folders above)",
+        hint="give a path relative to the repository root, or an absolute one",
+    )
 
 
 def list_scenarios(folder: str | Path) -> list[tuple[Path, ScenarioFile]]:
@@ -156,4 +202,4 @@ def list_scenarios(folder: str | Path) -> list[tuple[Path, ScenarioFile]]:
             file=folder,
             hint="run from the repository root or name the folder: perfsim list path/to/scenarios",
         )
-    return [(p, read_scenario_file(p)) for p in sorted(folder.glob("*.yaml")) if is_scenario_file(p)]
+    return [(p, read_scenario_file(p)) for p in sorted(folder.glob("*.yaml")) if p.is_file() and is_scenario_file(p)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -486,6 +487,30 @@ def effective_points(scheme: Scheme) -> dict[tuple[str, str], float]:
     return out
 
 
+def format_sum(got: float, target: float) -> str:
+    """``got`` for a message that says it is not ``target``: with as many digits as it takes not to read as it.
+
+    ``f"{99.99999:g}"`` is ``100``, which turns "weights sum to 99.99999%, not 100%" into nonsense.
+
+    Parameters
+    ----------
+    got
+        The sum found.
+    target
+        The sum wanted.
+
+    Returns
+    -------
+    str
+        ``got`` in ``g`` format with 6 significant digits, or more where 6 would read as ``target``.
+    """
+    for digits in range(6, 18):
+        text = f"{got:.{digits}g}"
+        if float(text) != target:
+            return text
+    return repr(got)
+
+
 def _check_sum(loc: Loc, what: str, nodes: list[Indicator], expected: float, unit: str) -> None:
     kinds = {"points" if n.points is not None else "weight" for n in nodes}
     if len(kinds) > 1:
@@ -493,13 +518,15 @@ def _check_sum(loc: Loc, what: str, nodes: list[Indicator], expected: float, uni
     if kinds == {"weight"}:
         got = sum(n.weight or 0 for n in nodes)
         if not math.isclose(got, 100, abs_tol=TOLERANCE):
-            raise _Problem(loc, f"{what} weights sum to {got:g}%, not 100%", "make the weights add up to 100")
+            raise _Problem(
+                loc, f"{what} weights sum to {format_sum(got, 100)}%, not 100%", "make the weights add up to 100"
+            )
     else:
         got = sum(n.points or 0 for n in nodes)
         if not math.isclose(got, expected, abs_tol=TOLERANCE):
             raise _Problem(
                 loc,
-                f"{what} points sum to {got:g}, not {expected:g} {unit}",
+                f"{what} points sum to {format_sum(got, expected)}, not {expected:g} {unit}",
                 f"make the points add up to {expected:g}, or give the parent a 'scale'",
             )
 
@@ -553,7 +580,7 @@ def _check_tree(scheme: Scheme) -> None:
                     if node.period_shares == "exact" and not math.isclose(share_sum, 100, abs_tol=1e-9):
                         raise _Problem(
                             (*loc, "periods"),
-                            f"period shares sum to {share_sum:g}%, not 100%",
+                            f"period shares sum to {format_sum(share_sum, 100)}%, not 100%",
                             "make them add up to 100, or state period_shares: normalise (scale them to "
                             "100%) or literal (use them as written)",
                         )
@@ -721,6 +748,14 @@ def _check_grading(scheme: Scheme) -> None:
             if quota.grade in quota_grades:
                 raise _Problem((*loc, "quotas", q_i), f"two quotas for grade '{quota.grade}'", "keep one")
             quota_grades.add(quota.grade)
+        quota_sum = sum(q.max_share for q in g.quotas)
+        if quota_sum > 1 + TOLERANCE:
+            raise _Problem(
+                (*loc, "quotas"),
+                f"quota shares sum to {format_sum(quota_sum * 100, 100)}% of a group, over 100%",
+                "each quota is the largest part of a group that may hold that one grade (0.2 = 20 %); "
+                "make them add up to at most 1",
+            )
     else:
         tiers = g.rank_tiers or []
         for i, tier in enumerate(tiers):
@@ -734,8 +769,16 @@ def _check_grading(scheme: Scheme) -> None:
                 raise _Problem(
                     (*loc, "rank_tiers", i),
                     "give exactly one of share or count",
-                    "e.g. share: 0.2 for the top 20% of what is left",
+                    "e.g. share: 0.2 for 20% of the group, or count: 1",
                 )
+        tier_sum = sum(t.share or 0.0 for t in tiers)
+        if tier_sum > 1 + TOLERANCE:
+            raise _Problem(
+                (*loc, "rank_tiers"),
+                f"rank tier shares sum to {format_sum(tier_sum * 100, 100)}% of a group, over 100%",
+                "each share is the part of the group placed in that tier (0.2 = 20 %); make them add up to "
+                "at most 1 (the last tier takes the rest)",
+            )
     if g.not_assessed is not None:
         kinds = {a.id: a.kind for a in scheme.attributes}
         name = g.not_assessed.attribute
@@ -957,7 +1000,38 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     return tuple(out)
 
 
-def _error_from_validation(exc: ValidationError, doc: YamlDocument | None, file: Path | None) -> SchemeError:
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (through unions, lists, dicts and Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _keys_at(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The keys a file may use in the mapping at ``loc`` (list indices and dict keys pass through)."""
+    candidates = [model]
+    for part in loc:
+        inner = [
+            m
+            for c in candidates
+            if isinstance(part, str) and part in c.model_fields
+            for m in _models_in(c.model_fields[part].annotation)
+        ]
+        candidates = inner or candidates
+    return sorted({name for c in candidates for name in c.model_fields})
+
+
+def _error_from_validation(
+    exc: ValidationError,
+    doc: YamlDocument | None,
+    file: Path | None,
+    model: type[BaseModel] | None = None,
+    what: str = "scheme",
+) -> SchemeError:
     lines = []
     first_loc: Loc = ()
     for err in exc.errors()[:8]:
@@ -966,13 +1040,21 @@ def _error_from_validation(exc: ValidationError, doc: YamlDocument | None, file:
         kind = err["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1]) if loc else "?"
-            msg = f"unknown key '{key}' ({_near(key, _FIELD_NAMES)})"
+            keys = _keys_at(model or Scheme, loc[:-1])
+            msg = f"unknown key '{key}' ({_near(key, keys)})"
             loc_show = loc
         elif kind == "union_tag_invalid":
             ctx = err.get("ctx", {})
             tag = str(ctx.get("tag", "?"))
             expected = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
             msg = f"unknown scoring method '{tag}' ({_near(tag, expected)})"
+            loc_show = loc
+        elif kind == "string_pattern_mismatch":
+            msg = "not a valid id: use letters, digits, '_' and '-' (or Chinese characters), no spaces or slashes"
+            loc_show = loc
+        elif kind == "less_than_equal" and loc and loc[-1] in ("share", "max_share") and _number(err.get("input")) > 1:
+            share = _number(err.get("input"))
+            msg = f"share {share:g} is above 1: shares are fractions of a group (did you mean {share / 100:g}?)"
             loc_show = loc
         else:
             msg = err["msg"].removeprefix("Value error, ")
@@ -984,9 +1066,11 @@ def _error_from_validation(exc: ValidationError, doc: YamlDocument | None, file:
     if more > 0:
         lines.append(f"... and {more} more")
     return SchemeError(
-        lines[0] if len(lines) == 1 else "invalid scheme:\n  " + "\n  ".join(lines),
+        lines[0] if len(lines) == 1 else f"invalid {what}:\n  " + "\n  ".join(lines),
         file=file,
-        hint="see `perfsim schema` for every field and its type",
+        hint="see `perfsim schema` for every field and its type"
+        if model in (None, Scheme)
+        else f"compare with a working {what} (the bundled ones are under scenarios/)",
     )
 
 
@@ -1025,15 +1109,26 @@ def scheme_from_data(data: Any, *, doc: YamlDocument | None = None, file: Path |
 
 def read_yaml_model(path: str | Path, model: type[BaseModel], marker: str, what: str) -> Any:
     """Load a YAML file strictly and validate it into ``model``; the file must start with ``marker: 1``."""
+    return read_yaml_model_doc(path, model, marker, what)[0]
+
+
+def read_yaml_model_doc(path: str | Path, model: type[BaseModel], marker: str, what: str) -> tuple[Any, YamlDocument]:
+    """As :func:`read_yaml_model`, also returning the parsed document (to find the line of a field).
+
+    Raises
+    ------
+    SchemeError
+        For a file that is not a ``what`` or does not validate, naming the field and its line.
+    """
     doc = load_yaml(path, what=what)
     if not isinstance(doc.data, dict) or marker not in doc.data:
         raise SchemeError(
             f"not a perfsim {what}: the key {marker} is missing", file=path, hint=f"start the file with '{marker}: 1'"
         )
     try:
-        return model.model_validate(doc.data)
+        return model.model_validate(doc.data), doc
     except ValidationError as exc:
-        raise _error_from_validation(exc, doc, Path(path)) from None
+        raise _error_from_validation(exc, doc, Path(path), model, what) from None
 
 
 def load_scheme(path: str | Path) -> Scheme:

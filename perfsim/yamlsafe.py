@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import PerfsimError
+from .inputs import read_text
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
 """Scheme and scenario files are hand-written policy documents; 2 MiB is far beyond any."""
@@ -150,48 +151,30 @@ def _expanded_size_ok(root: yaml.Node) -> bool:
     return True
 
 
-def read_text(path: Path, *, limit: int, what: str, encoding: str = "utf-8") -> str:
-    """Read a text file, refusing oversize, empty and wrongly encoded files with a clear error."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise PerfsimError(f"{what} not found", file=path, hint="check the path") from None
-    except OSError as exc:
-        raise PerfsimError(f"cannot read {what}: {exc.strerror}", file=path) from None
-    if path.is_dir():
-        raise PerfsimError(f"{what} is a folder, not a file", file=path, hint="name the file")
-    if size > limit:
-        raise PerfsimError(
-            f"{what} is {size / 2**20:.1f} MiB, above the {limit / 2**20:.0f} MiB limit",
-            file=path,
-            hint=f"a {what} is a short text; check that this is the right file",
-        )
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
-    except UnicodeDecodeError as exc:
-        raise PerfsimError(
-            f"{what} is not valid {encoding} (byte {exc.start} cannot be decoded)",
-            file=path,
-            hint="save the file as UTF-8 (in Excel: 'CSV UTF-8'), or pass --encoding gb18030"
-            if what == "data file"
-            else "save the file as UTF-8",
-        ) from None
-    except LookupError:
-        raise PerfsimError(f"unknown text encoding '{encoding}'", hint="use utf-8 or gb18030") from None
-    if not text.strip():
-        raise PerfsimError(f"{what} is empty", file=path, hint=f"write the {what} or name another file")
-    return text
-
-
 def load_yaml(path: str | Path, *, what: str = "scheme file") -> YamlDocument:
     """Load one YAML document strictly and safely.
+
+    The file is read through :mod:`perfsim.inputs` (regular files only, at most
+    :data:`MAX_YAML_BYTES`, UTF-8).
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+    what
+        What the file is, for messages (``"scheme file"``, ``"scenario file"``).
+
+    Returns
+    -------
+    YamlDocument
+        The data and the node tree (for the line of a field).
 
     Raises
     ------
     PerfsimError
-        For a missing, oversize, empty or non-UTF-8 file, a syntax error, a Python
-        object tag, a duplicate key, or a YAML 1.1 trap (``NO``, ``on``, ``1:30``, ``010``).
+        For a missing, special (folder, FIFO, device), oversize, empty or non-UTF-8 file, a
+        syntax error, a Python object tag, a duplicate key, or a YAML 1.1 trap (``NO``,
+        ``on``, ``1:30``, ``010``).
     """
     path = Path(path)
     text = read_text(path, limit=MAX_YAML_BYTES, what=what)
