@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +13,7 @@ from . import scheme as s
 from .compile import CompiledClass
 from .engine import Evaluation
 from .errors import PerfsimError
+from .rules import BudgetChange
 
 NODE_PREFIX = "score:"
 
@@ -88,6 +91,89 @@ def _veto_flags(ev: Evaluation, draw: int) -> np.ndarray:
     return flags if flags.ndim == 2 else flags[min(draw, flags.shape[0] - 1)]
 
 
+LANGS = ("zh", "en", "both")
+"""Languages of a trace: Chinese, English, or both side by side (the command line's default)."""
+
+MONEY_UNIT = {"zh": "万元", "en": "CNY 10k"}
+"""Money in a one-language trace is in 万元 (ten thousand yuan), the unit of Chinese budget documents;
+the English trace shows the same figures labelled "CNY 10k", so the two notes carry identical numbers."""
+
+_STEPS = {
+    "unit": ("0 unit 单位", "0 单位", "0 unit"),
+    "indicators": ("1 indicators 指标得分", "1 指标得分", "1 indicator scores"),
+    "sections": ("2 sections 分项汇总", "2 分项汇总", "2 sections"),
+    "adjustments": ("3 adjustments 加减分", "3 加减分", "3 bonus points and deductions"),
+    "clamp": ("4 clamp 限幅", "4 限幅", "4 clamp"),
+    "round": ("5 round 取舍", "5 四舍五入", "5 rounding"),
+    "veto": ("6 veto 一票否决", "6 一票否决", "6 veto"),
+    "total": ("6 total 总分", "6 总分", "6 total"),
+    "bands": ("7 bands 等次", "7 等次", "7 grade bands"),
+    "not_assessed": ("8 not assessed 不参加考核", "8 不参加考核", "8 not assessed"),
+    "veto_grade": ("8 veto 一票否决", "8 一票否决", "8 veto"),
+    "quota": ("9 quota 比例控制", "9 比例控制", "9 quota"),
+    "result": ("10 result 结果", "10 结果", "10 result"),
+    "consequences": ("11 consequences 结果运用", "11 结果运用", "11 consequences"),
+}
+"""Step headings as (both, zh, en)."""
+
+_INPUTS = {"value": s.Label(zh="值", en="value"), "count": s.Label(zh="计数", en="count")}
+_INPUTS["standard"] = s.Label(zh="标准值", en="standard")
+
+_PICK = {
+    "low": s.Label(zh="档内取下限", en="low end of the band's points"),
+    "mid": s.Label(zh="档内取中值", en="middle of the band's points"),
+    "high": s.Label(zh="档内取上限", en="top of the band's points"),
+    "interpolate": s.Label(zh="档内按插值计", en="interpolated within the band"),
+}
+
+_TIES = {
+    "competition": s.Label(zh="同分并列，其后名次顺延", en="ties share a rank, the next rank is skipped"),
+    "dense": s.Label(zh="同分并列，其后名次连续", en="ties share a rank, no rank is skipped"),
+    "ordinal": s.Label(zh="同分依次排名", en="ties broken in order"),
+}
+
+_PAY = {
+    "base": s.Label(zh="基础性绩效工资", en="base performance pay"),
+    "incentive": s.Label(zh="奖励性绩效工资", en="incentive performance pay"),
+    "departed": s.Label(zh="离岗人员补贴", en="allowance for staff who left their post"),
+    "bonus": s.Label(zh="考核奖金（按月基础工资计发）", en="assessment bonus (months of basic salary)"),
+}
+
+_TIME_UNITS = [
+    s.Label(zh="秒", en="seconds"),
+    s.Label(zh="分钟", en="minutes"),
+    s.Label(zh="小时", en="hours"),
+    s.Label(zh="天", en="days"),
+    s.Label(zh="工作日", en="working days"),
+]
+
+_ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+
+class _Say:
+    """Picks one language's wording; ``both`` keeps the bilingual text the command line prints."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, both: str, zh: str, en: str) -> str:
+        return both if self.lang == "both" else zh if self.lang == "zh" else en
+
+    def label(self, label: s.Label) -> str:
+        return label.en if self.lang == "en" else label.zh
+
+    def step(self, key: str) -> str:
+        return self(*_STEPS[key])
+
+    def free_text(self, text: str | None) -> str | None:
+        """Free text of the scheme (a flag's effect) in a one-language trace only if written in that language."""
+        if text is None or self.lang == "both":
+            return text
+        foreign = _ASCII_WORD.search(text) if self.lang == "zh" else _CJK.search(text)
+        return None if foreign else text
+
+
 @dataclass
 class Trace:
     """How one unit's total, grade and rank came about, step by step."""
@@ -95,6 +181,8 @@ class Trace:
     unit: str
     lines: list[tuple[str, str]] = field(default_factory=list)
     """(step, text) pairs in order of the evaluation."""
+    lang: str = "both"
+    """The language of the text: ``zh``, ``en`` or ``both`` (see :func:`explain`)."""
 
     def add(self, step: str, text: str) -> None:
         self.lines.append((step, text))
@@ -116,6 +204,40 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}" if np.isfinite(x) else str(x)
 
 
+def _num(x: float) -> str:
+    """A score as people read it: six significant digits, no exponent, a dash for an empty cell."""
+    if np.isnan(x):
+        return "—"
+    if not np.isfinite(x):
+        return "∞" if x > 0 else "-∞"
+    text = f"{x:.6g}"
+    return f"{x:,.2f}" if "e" in text else text
+
+
+def _pct(share: float) -> str:
+    return f"{_num(round(share * 100, 9))}%"
+
+
+def _wan(yuan: float) -> str:
+    """Yuan → 万元 with thousands separators: two decimals, more (up to six) only where the fen need them."""
+    fen = int(round(yuan * 100))  # amounts are whole fen, so this is exact
+    whole, rest = divmod(abs(fen), 1_000_000)
+    decimals = f"{rest:06d}".rstrip("0").ljust(2, "0")
+    return f"{'-' if fen < 0 else ''}{whole:,}.{decimals}"
+
+
+def _pts(x: float) -> str:
+    return f"{_num(x)} point" if x == 1 else f"{_num(x)} points"
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def _money(yuan: float, lang: str) -> str:
+    return f"{_wan(yuan)} {MONEY_UNIT[lang]}"
+
+
 def _describe(method: s.Method, direction: str) -> str:
     params = method.model_dump(exclude={"method"})
     shown = ", ".join(f"{k}={v}" for k, v in params.items() if k not in ("bands", "map", "tiers"))
@@ -123,11 +245,143 @@ def _describe(method: s.Method, direction: str) -> str:
     return f"{method.method}({shown}){extra}" if shown else f"{method.method}{extra}"
 
 
-def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int, draw: int) -> None:
+def _time_unit(unit: str, lang: str) -> str:
+    for known in _TIME_UNITS:
+        if unit in (known.zh, known.en):
+            return known.zh if lang == "zh" else known.en
+    return unit
+
+
+def _describe_in(method: s.Method, direction: str, say: _Say) -> str:
+    """A scoring method in words of one language, with its parameters."""
+    m, n = method, _num
+    lower = direction == "lower" and m.method in s.METHODS_WITH_DIRECTION
+    if isinstance(m, s.DirectScore):
+        return say("", f"直接评分（得分率 = 值 ÷ 满分刻度 {n(m.scale)}）", f"direct score (value ÷ scale {n(m.scale)})")
+    if isinstance(m, s.CompletionRatio):
+        std_zh = "标准值" if m.standard == "per_unit" else f"标准值 {n(m.standard)}"
+        std_en = "standard" if m.standard == "per_unit" else f"standard {n(m.standard)}"
+        if lower:
+            return say(
+                "",
+                f"完成比例法，越低越好（得分率 = {std_zh} ÷ 值，上限 {_pct(m.cap)}）",
+                f"completion ratio, lower is better ({std_en} ÷ value, capped at {_pct(m.cap)})",
+            )
+        return say(
+            "",
+            f"完成比例法（得分率 = 值 ÷ {std_zh}，上限 {_pct(m.cap)}）",
+            f"completion ratio (value ÷ {std_en}, capped at {_pct(m.cap)})",
+        )
+    if isinstance(m, s.QuantityDecrement):
+        if lower:
+            return say(
+                "",
+                f"数量递减法，越低越好（目标 {n(m.target)}，每超出 1 扣 {n(m.decrement)} 分）",
+                f"quantity decrement, lower is better (target {n(m.target)}, {_pts(m.decrement)} off per unit over)",
+            )
+        return say(
+            "",
+            f"数量递减法（目标 {n(m.target)}，每差 1 扣 {n(m.decrement)} 分）",
+            f"quantity decrement (target {n(m.target)}, {_pts(m.decrement)} off per unit short)",
+        )
+    if isinstance(m, s.VetoScoring):
+        return say(
+            "", "否决计分法（未发生得满分，发生即得 0 分）", "veto scoring (full points with no event, zero with any)"
+        )
+    if isinstance(m, s.BaseAddSubtract):
+        up, down = ("低", "高") if lower else ("高", "低")
+        above, below = ("below", "above") if lower else ("above", "below")
+        return say(
+            "",
+            f"基础加减法{'，越低越好' if lower else ''}（达到目标 {n(m.target)} 得基础分 {n(m.base)} 分，"
+            f"每{up} 1 加 {n(m.add_per_unit)} 分，每{down} 1 减 {n(m.subtract_per_unit)} 分）",
+            f"base add/subtract{', lower is better' if lower else ''} (base {_pts(m.base)} at target "
+            f"{n(m.target)}, +{n(m.add_per_unit)} per unit {above}, -{n(m.subtract_per_unit)} per unit {below})",
+        )
+    if isinstance(m, s.Cumulative):
+        return say(
+            "",
+            f"累积计分法（每项 {n(m.per_event)} 分，累计不超过满分）",
+            f"cumulative ({_pts(m.per_event)} per event, up to full points)",
+        )
+    if isinstance(m, s.DirectDeduction):
+        floor_zh = f"最低 {n(m.floor)} 分" if m.floor else "扣完为止"
+        return say(
+            "",
+            f"直接扣分法（每项扣 {n(m.per_violation)} 分，{floor_zh}）",
+            f"direct deduction ({_pts(m.per_violation)} off per violation, not below {n(m.floor)})",
+        )
+    if isinstance(m, s.BandLookup):
+        return say("", f"分档计分法（{_PICK[m.pick].zh}）", f"band table ({_PICK[m.pick].en})")
+    if isinstance(m, s.CategoryLookup):
+        return say("", "按类别查表计分", "points by category")
+    if isinstance(m, s.TierPoints):
+        return say(
+            "",
+            f"按名次档计分（其他名次档得 {n(m.other)} 分）",
+            f"points by rank tier (other tiers {_pts(m.other)})",
+        )
+    if isinstance(m, s.Rubric5pt):
+        a, b, c = m.flaws_two_up_to, m.flaws_zero_from, m.errors_one_up_to
+        return say(
+            "",
+            f"五级评分法（3～5 级按级计分；2 级瑕疵不超过 {a} 处得 2 分、达到 {b} 处得 0 分、其余得 1 分；"
+            f"1 级差错不超过 {c} 处得 1 分、否则得 0 分）",
+            f"5-point rubric (levels 3 to 5 score their level; level 2: up to {a} flaws 2, {b} or more 0, "
+            f"else 1; level 1: up to {c} errors 1, else 0)",
+        )
+    if isinstance(m, s.TimeLimit):
+        return say(
+            "",
+            f"时限计分（用时不超过 {n(m.limit)} {_time_unit(m.unit, 'zh')}得满分，超时得 0 分）",
+            f"time limit (full points within {n(m.limit)} {_time_unit(m.unit, 'en')}, else zero)",
+        )
+    return m.method  # pragma: no cover - composite indicators have children, not a scored column
+
+
+def _period(scheme: s.Scheme, period: str) -> s.Label:
+    return next((p.name for p in scheme.periods if p.id == period), s.Label(zh=period, en=period))
+
+
+def _node_label(cc: CompiledClass, node_id: str | None) -> s.Label:
+    if node_id in cc.ids:
+        return cc.labels[cc.ids.index(node_id)]
+    return s.Label(zh=str(node_id), en=str(node_id))
+
+
+def _column_names(cc: CompiledClass, scheme: s.Scheme) -> dict[str, s.Label]:
+    """Data column → the indicator it scores (with its period), for naming 不适用 cells."""
+    out: dict[str, s.Label] = {}
+    for col in cc.columns:
+        name = cc.labels[col.leaf]
+        if col.period:
+            p = _period(scheme, col.period)
+            name = s.Label(zh=f"{name.zh}（{p.zh}）", en=f"{name.en} ({p.en})")
+        out[col.data_columns["value"]] = name
+    return out
+
+
+def _attribute_name(scheme: s.Scheme, attribute: str) -> s.Label:
+    return next((a.name for a in scheme.attributes if a.id == attribute), s.Label(zh=attribute, en=attribute))
+
+
+def _group(ev: Evaluation, u: int, say: _Say) -> str:
+    """Where a unit is ranked: ``在县直部门中`` / ``among county departments``."""
+    g = ev.compiled.scheme.grading
+    name = ev.group_names[ev.groups[u]]
+    if g.group_by is None:
+        return say("", "在全体单位中", "among all units")
+    if g.group_by == "class":
+        label = ev.compiled.classes[int(ev.groups[u])].label
+        return say("", f"在{label.zh}中", f"among {label.en}")
+    return say("", f"在「{name}」组中", f"in group {name}")
+
+
+def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int, draw: int, say: _Say) -> None:
     detail = ev.details[ci]
     assert detail is not None
     pos = int(np.flatnonzero(detail.units == u)[0])
-    data = ev.data
+    data, scheme = ev.data, ev.compiled.scheme
 
     def score(node: int) -> float:
         arr = detail.scores[node]
@@ -140,47 +394,91 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
         cell = col.data_columns["value"]
         state = ""
         if data.not_applicable[cell][u]:
-            state = " — 不适用 not applicable"
+            state = say(" — 不适用 not applicable", "，不适用", " — not applicable")
         elif data.missing[cell][u]:
-            state = " — missing, scored 0 (missing_values: zero)"
+            state = say(" — missing, scored 0 (missing_values: zero)", "，数据缺失，按 0 计分", " — missing, scored 0")
         if isinstance(ind.method, s.CategoryLookup):
             raw["value"] = list(ind.method.map)[int(raw["value"])]  # type: ignore[assignment]
-        shown = ", ".join(f"{k}={v if isinstance(v, str) else _fmt(v)}" for k, v in raw.items())
-        period = f"@{col.period}" if col.period else ""
         frac = np.atleast_2d(detail.columns[k])
         earned = float(frac[min(draw, frac.shape[0] - 1), pos])
-        trace.add(
-            "1 indicators 指标得分",
-            f"{ind.id}{period} {ind.name.zh} / {ind.name.en}: {shown} → "
-            f"{_describe(ind.method, ind.direction)} → {_fmt(earned)} of full points{state}",
+        if say.lang == "both":
+            shown = ", ".join(f"{k}={v if isinstance(v, str) else _fmt(v)}" for k, v in raw.items())
+            period = f"@{col.period}" if col.period else ""
+            trace.add(
+                say.step("indicators"),
+                f"{ind.id}{period} {ind.name.zh} / {ind.name.en}: {shown} → "
+                f"{_describe(ind.method, ind.direction)} → {_fmt(earned)} of full points{state}",
+            )
+            continue
+        words = {inp: say.label(_INPUTS.get(inp, s.Label(zh=inp, en=inp))) for inp in raw}
+        shown = say(
+            "",
+            "，".join(f"{words[i]}「{v}」" if isinstance(v, str) else f"{words[i]} {_num(v)}" for i, v in raw.items()),
+            ", ".join(f'{words[i]} "{v}"' if isinstance(v, str) else f"{words[i]} {_num(v)}" for i, v in raw.items()),
         )
-    vetoed_leaves = {
-        leaf: [ev.compiled.vetoes[v].id for v in vs if _veto_flags(ev, draw)[u, v]]
-        for leaf, vs in cc.leaf_vetoes.items()
-    }
+        p = _period(scheme, col.period) if col.period else None
+        name = say("", f"{ind.name.zh}（{p.zh}）", f"{ind.name.en} ({p.en})") if p else say.label(ind.name)
+        how = _describe_in(ind.method, ind.direction, say)
+        trace.add(
+            say.step("indicators"),
+            say(
+                "",
+                f"{name}：{shown} → {how} → 得满分的 {_pct(earned)}{state}（数据列 {cell}）",
+                f"{name}: {shown} → {how} → {_pct(earned)} of full points{state} (data column {cell})",
+            ),
+        )
+    flags = _veto_flags(ev, draw)
+    vetoes = ev.compiled.vetoes
+    vetoed_leaves = {leaf: [vetoes[v] for v in vs if flags[u, v]] for leaf, vs in cc.leaf_vetoes.items()}
     for node in range(1, len(cc.ids)):
         ind = cc.indicators[node]
         assert ind is not None
         indent = "  " * (int(cc.depth[node]) - 1)
-        text = f"{indent}{ind.id} {ind.name.zh}: {_fmt(score(node))} of {_fmt(float(cc.nominal_points[node]))} points"
+        got, full = score(node), float(cc.nominal_points[node])
+        text = say(
+            f"{indent}{ind.id} {ind.name.zh}: {_fmt(got)} of {_fmt(full)} points",
+            f"{indent}{ind.name.zh}：{_num(got)} 分（满分 {_num(full)} 分",
+            f"{indent}{ind.name.en}: {_num(got)} of {_pts(full)}",
+        )
         if node in detail.before_conversion:
             before = detail.before_conversion[node]
             pct = float(before[min(draw, before.shape[0] - 1), pos]) * 100
             conv = cc.conversions[node]
             band = int(conv.band_index(np.array([round(pct, 9)]))[0])
             label = conv.labels[band] if band < len(conv.labels) else None
-            name = f"{label.zh} {label.en}" if label else "below every band"
-            text += f" (sub-score {_fmt(pct)}% → band {name} → pick {conv.pick})"
+            if label is not None:
+                band_zh, band_en = f"落入「{label.zh}」档", f'band "{label.en}"'
+            elif band < len(conv.labels):
+                band_zh, band_en = f"落入第 {band + 1} 档", f"band {band + 1}"
+            else:
+                band_zh, band_en = "低于所有档次", "below every band"
+            both_name = f"{label.zh} {label.en}" if label else "below every band"
+            text += say(
+                f" (sub-score {_fmt(pct)}% → band {both_name} → pick {conv.pick})",
+                f"；得分率 {_num(pct)}% {band_zh}，{_PICK[conv.pick].zh}",
+                f" (sub-score {_num(pct)}% → {band_en} → {_PICK[conv.pick].en})",
+            )
+        if say.lang == "zh":
+            text += "）"
         if vetoed_leaves.get(node):
-            text += f" — zeroed by veto {', '.join(map(str, vetoed_leaves[node]))}"
+            hit = vetoed_leaves[node]
+            text += say(
+                f" — zeroed by veto {', '.join(v.id for v in hit)}",
+                f"——因一票否决{'、'.join(f'「{v.name.zh}」' for v in hit)}记 0 分",
+                f" — zeroed by the veto {_quoted(v.name.en for v in hit)}",
+            )
         if node in cc.section_vetoes:
-            hit = [ev.compiled.vetoes[v].id for v in cc.section_vetoes[node] if _veto_flags(ev, draw)[u, v]]
+            hit = [vetoes[v] for v in cc.section_vetoes[node] if flags[u, v]]
             if hit:
-                text += f" — section zeroed by veto {', '.join(hit)}"
-        trace.add("2 sections 分项汇总", text)
+                text += say(
+                    f" — section zeroed by veto {', '.join(v.id for v in hit)}",
+                    f"——因一票否决{'、'.join(f'「{v.name.zh}」' for v in hit)}本分项记 0 分",
+                    f" — section zeroed by the veto {_quoted(v.name.en for v in hit)}",
+                )
+        trace.add(say.step("sections"), text)
 
 
-def explain(evaluation: Evaluation, unit: str, draw: int = 0) -> Trace:
+def explain(evaluation: Evaluation, unit: str, draw: int = 0, *, lang: str = "both") -> Trace:
     """Trace how one unit's total, grade and rank were reached.
 
     Parameters
@@ -191,12 +489,27 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0) -> Trace:
         The unit id.
     draw
         Which parameter draw.
+    lang
+        ``"zh"`` for a Chinese trace (the appendix of a Chinese briefing note), ``"en"`` for an
+        English one, ``"both"`` (the default, what the command line prints) for the bilingual text.
+        A one-language trace names indicators, grades, classes and rules in that language only;
+        ids and names that are data (unit ids and names, data columns, group and category values)
+        appear as written. Money is in 万元 (ten thousand yuan) with thousands separators and two
+        decimals, more where the fen need them: ``287.70 万元`` in Chinese, ``287.70 CNY 10k`` in
+        English, so both notes show the same figures. Shares of full points are shown in %.
 
     Returns
     -------
     Trace
         Printable; ``.frame()`` gives the steps as a table.
+
+    Raises
+    ------
+    PerfsimError
+        For an unknown language, or an evaluation run without ``detail=True``.
     """
+    if lang not in LANGS:
+        raise PerfsimError(f"unknown language '{lang}'", hint="use zh, en or both")
     ev, compiled, data = evaluation, evaluation.compiled, evaluation.data
     scheme = compiled.scheme
     u = data.unit_position(unit)
@@ -204,121 +517,277 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0) -> Trace:
     cc = compiled.classes[ci]
     if ev.details[ci] is None:
         raise PerfsimError("this evaluation kept no section scores", hint="evaluate with detail=True to explain")
-    trace = Trace(unit)
+    trace = Trace(unit, lang=lang)
+    say = _Say(lang)
+    grades = compiled.grades
 
     def at(arr: np.ndarray) -> float:
         return float(np.asarray(arr)[min(draw, arr.shape[0] - 1), u])
 
     trace.add(
-        "0 unit 单位",
-        f"{unit} {data.names[u]} — class {cc.id} ({cc.label.zh} / {cc.label.en}); scheme {scheme.id} v{scheme.version}",
+        say.step("unit"),
+        say(
+            f"{unit} {data.names[u]} — class {cc.id} ({cc.label.zh} / {cc.label.en}); "
+            f"scheme {scheme.id} v{scheme.version}",
+            f"{unit} {data.names[u]}（类别：{cc.label.zh}）；考核方案《{scheme.name.zh}》，版本 {scheme.version}",
+            f'{unit} {data.names[u]} (class: {cc.label.en}); scheme "{scheme.name.en}", version {scheme.version}',
+        ),
     )
-    _tree_lines(trace, ev, cc, ci, u, draw)
+    _tree_lines(trace, ev, cc, ci, u, draw, say)
     weighted = at(ev.weighted)
     na = [name for name, mask in data.not_applicable.items() if mask[u]]
-    note = f" (rescaled to the points that apply; 不适用: {', '.join(na)})" if na else ""
-    trace.add("2 sections 分项汇总", f"weighted sum 加权合计: {_fmt(weighted)} of {_fmt(scheme.total)}{note}")
-    if scheme.adjustments is not None:
-        for j, item in enumerate(compiled.adjustment_items):
-            given = data.adjustments[u, j]
-            if given == 0:
-                continue
-            amount = given * (item.per_event or 1.0)
-            cap = f", item cap {_fmt(item.cap)}" if item.cap is not None else ""
-            per = f" × {_fmt(item.per_event)} per event" if item.per_event else ""
-            trace.add(
-                "3 adjustments 加减分",
-                f"{item.id} {item.name.zh} ({item.kind}): {_fmt(given)}{per} = "
-                f"{_fmt(amount)}{cap} → {_fmt(min(amount, item.cap) if item.cap is not None else amount)}",
-            )
-        adj = scheme.adjustments
-        trace.add(
-            "3 adjustments 加减分",
-            f"bonus 加分 {_fmt(at(np.broadcast_to(ev.bonus, ev.total.shape)))}"
-            f"{f' (total cap {_fmt(adj.bonus_cap)})' if adj.bonus_cap is not None else ''}; deduction 扣分 "
-            f"{_fmt(at(np.broadcast_to(ev.deduction, ev.total.shape)))}"
-            f"{f' (total cap {_fmt(adj.deduction_cap)})' if adj.deduction_cap is not None else ''}; "
-            f"applied {adj.apply.replace('_', ' ')}",
-        )
-    lo, hi = scheme.clamp.min, scheme.clamp_max
-    clamp_note = " — clamped" if bool(np.asarray(ev.clamped)[min(draw, ev.clamped.shape[0] - 1), u]) else ""
+    na_names = _column_names(cc, scheme)
+    na_words = [say.label(na_names.get(name, s.Label(zh=name, en=name))) for name in na]
     trace.add(
-        "4 clamp 限幅",
-        f"range [{_fmt(lo) if lo is not None else '-∞'}, {_fmt(hi) if hi is not None else '∞'}]{clamp_note}",
+        say.step("sections"),
+        say(
+            f"weighted sum 加权合计: {_fmt(weighted)} of {_fmt(scheme.total)}"
+            + (f" (rescaled to the points that apply; 不适用: {', '.join(na)})" if na else ""),
+            f"加权合计：{_num(weighted)} 分（满分 {_num(scheme.total)} 分"
+            + (f"；按适用指标的分值折算，不适用：{'、'.join(na_words)}" if na else "")
+            + "）",
+            f"weighted sum: {_num(weighted)} of {_num(scheme.total)}"
+            + (f" (rescaled to the points that apply; not applicable: {', '.join(na_words)})" if na else ""),
+        ),
+    )
+    if scheme.adjustments is not None:
+        _adjustment_lines(trace, ev, u, at, say)
+    lo, hi = scheme.clamp.min, scheme.clamp_max
+    clamped = bool(np.asarray(ev.clamped)[min(draw, ev.clamped.shape[0] - 1), u])
+    lo_text, hi_text = (_fmt(lo) if lo is not None else "-∞"), (_fmt(hi) if hi is not None else "∞")
+    trace.add(
+        say.step("clamp"),
+        say(
+            f"range [{lo_text}, {hi_text}]{' — clamped' if clamped else ''}",
+            f"总分限定在 [{lo_text}, {hi_text}] 分之内{'，已限幅' if clamped else ''}",
+            f"total kept within [{lo_text}, {hi_text}]{' — clamped' if clamped else ''}",
+        ),
     )
     rounding = scheme.rounding.total
     trace.add(
-        "5 round 取舍",
-        f"total rounded half-up to {rounding} decimals"
+        say.step("round"),
+        say(
+            f"total rounded half-up to {rounding} decimals",
+            f"总分四舍五入，保留 {rounding} 位小数",
+            f"total rounded half-up to {rounding} decimals",
+        )
         if rounding is not None
-        else "no rounding stated (binary noise below 1e-9 removed)",
+        else say(
+            "no rounding stated (binary noise below 1e-9 removed)",
+            "方案未规定小数位数（仅消除 10⁻⁹ 以下的二进制误差）",
+            "no rounding stated (binary noise below 1e-9 removed)",
+        ),
     )
     total = at(ev.total)
     hits = [v for j, v in enumerate(compiled.vetoes) if _veto_flags(ev, draw)[u, j]]
+    lowest = grades[compiled.lowest]
     for veto in hits:
+        target = _node_label(cc, veto.target)
         effect = {
-            "total": "total set to 0",
-            "grade_lowest": f"grade forced to {compiled.grades[compiled.lowest].zh}",
-            "indicator": f"indicator {veto.target} zeroed",
-            "section": f"section {veto.target} zeroed",
+            "total": say("total set to 0", "总分记为 0", "total set to 0"),
+            "grade_lowest": say(f"grade forced to {lowest.zh}", f"等次定为{lowest.zh}", f"grade forced to {lowest.en}"),
+            "indicator": say(
+                f"indicator {veto.target} zeroed", f"指标「{target.zh}」记 0 分", f'indicator "{target.en}" zeroed'
+            ),
+            "section": say(
+                f"section {veto.target} zeroed", f"分项「{target.zh}」记 0 分", f'section "{target.en}" zeroed'
+            ),
         }
-        trace.add("6 veto 一票否决", f"{veto.id} {veto.name.zh} / {veto.name.en}: {effect[veto.scope]}")
-    pct = total * 100 / scheme.total
-    trace.add("6 total 总分", f"total 总分 {_fmt(total)} = {_fmt(round(pct, 9))}% of {_fmt(scheme.total)}")
+        trace.add(
+            say.step("veto"),
+            say(
+                f"{veto.id} {veto.name.zh} / {veto.name.en}: {effect[veto.scope]}",
+                f"{veto.name.zh}：{effect[veto.scope]}",
+                f"{veto.name.en}: {effect[veto.scope]}",
+            ),
+        )
+    pct = round(total * 100 / scheme.total, 9)
+    trace.add(
+        say.step("total"),
+        say(
+            f"total 总分 {_fmt(total)} = {_fmt(pct)}% of {_fmt(scheme.total)}",
+            f"总分 {_num(total)} 分，为满分 {_num(scheme.total)} 分的 {_num(pct)}%",
+            f"total {_num(total)} points, {_num(pct)}% of the full {_num(scheme.total)}",
+        ),
+    )
+    _grade_lines(trace, ev, u, draw, hits, say)
+    if scheme.consequences is not None:
+        _consequence_lines(trace, ev, u, draw, say)
+    return trace
+
+
+def _adjustment_lines(trace: Trace, ev: Evaluation, u: int, at: Callable[[np.ndarray], float], say: _Say) -> None:
+    """Each bonus or deduction item given to the unit, then the capped sums."""
+    compiled, data = ev.compiled, ev.data
+    adj = compiled.scheme.adjustments
+    assert adj is not None
+    for j, item in enumerate(compiled.adjustment_items):
+        given = data.adjustments[u, j]
+        if given == 0:
+            continue
+        amount = given * (item.per_event or 1.0)
+        final = min(amount, item.cap) if item.cap is not None else amount
+        kind = say("", "加分项" if item.kind == "bonus" else "扣分项", f"{item.kind} item")
+        if say.lang == "both":
+            cap = f", item cap {_fmt(item.cap)}" if item.cap is not None else ""
+            per = f" × {_fmt(item.per_event)} per event" if item.per_event else ""
+            text = f"{item.id} {item.name.zh} ({item.kind}): {_fmt(given)}{per} = {_fmt(amount)}{cap} → {_fmt(final)}"
+        else:
+            calc = say(
+                "",
+                f"{_num(given)} 次 × 每次 {_num(item.per_event)} 分 = {_num(amount)} 分"
+                if item.per_event
+                else f"{_num(amount)} 分",
+                f"{_num(given)} × {_pts(item.per_event)} per event = {_pts(amount)}"
+                if item.per_event
+                else _pts(amount),
+            )
+            cap = (
+                say("", f"，单项上限 {_num(item.cap)} 分", f", item cap {_num(item.cap)}")
+                if item.cap is not None
+                else ""
+            )
+            text = say(
+                "",
+                f"{item.name.zh}（{kind}）：{calc}{cap} → 计 {_num(final)} 分",
+                f"{item.name.en} ({kind}): {calc}{cap} → {_num(final)}",
+            )
+        trace.add(say.step("adjustments"), text)
+    bonus = at(np.broadcast_to(ev.bonus, ev.total.shape))
+    deduction = at(np.broadcast_to(ev.deduction, ev.total.shape))
+    bonus_cap = "" if adj.bonus_cap is None else _fmt(adj.bonus_cap)
+    deduction_cap = "" if adj.deduction_cap is None else _fmt(adj.deduction_cap)
+    after = adj.apply == "after_clamp"
+    trace.add(
+        say.step("adjustments"),
+        say(
+            f"bonus 加分 {_fmt(bonus)}{f' (total cap {bonus_cap})' if bonus_cap else ''}; deduction 扣分 "
+            f"{_fmt(deduction)}{f' (total cap {deduction_cap})' if deduction_cap else ''}; "
+            f"applied {adj.apply.replace('_', ' ')}",
+            f"加分合计 {_num(bonus)} 分{f'（上限 {bonus_cap} 分）' if bonus_cap else ''}；扣分合计 "
+            f"{_num(deduction)} 分{f'（上限 {deduction_cap} 分）' if deduction_cap else ''}；"
+            f"{'限幅后' if after else '限幅前'}计入",
+            f"bonus points {_num(bonus)}{f' (total cap {bonus_cap})' if bonus_cap else ''}; deductions "
+            f"{_num(deduction)}{f' (total cap {deduction_cap})' if deduction_cap else ''}; "
+            f"applied {'after' if after else 'before'} the clamp",
+        ),
+    )
+
+
+def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.Veto], say: _Say) -> None:
+    """Band, not-assessed rule, veto on the grade, quota and the final grade and rank."""
+    compiled, data, scheme = ev.compiled, ev.data, ev.compiled.scheme
+    grades = compiled.grades
     g = scheme.grading
     band = int(np.asarray(ev.band_grade)[min(draw, ev.band_grade.shape[0] - 1), u])
     final = int(ev.grade[draw, u])
     if g.bands is not None:
         cut = ev.cutoffs[min(draw, ev.cutoffs.shape[0] - 1)]
         row = g.bands[band]
-        unit_word = "%" if g.basis == "percent" else " points"
-        scale = 100.0 / scheme.total if g.basis == "percent" else 1.0
-        lower = (
-            f"{'≥' if row.min_inclusive else '>'} {_fmt(cut[band] * scale)}{unit_word}"
-            if band < len(cut)
-            else "below every cut-off"
+        percent = g.basis == "percent"
+        unit_word = "%" if percent else say(" points", " 分", " points")
+        scale = 100.0 / scheme.total if percent else 1.0
+        show = _fmt if say.lang == "both" else _num
+        if band < len(cut):
+            lower = f"{'≥' if row.min_inclusive else '>'} {show(cut[band] * scale)}{unit_word}"
+        else:
+            lower = say("below every cut-off", "低于所有分数线", "below every cut-off")
+        upper = ""
+        if band > 0:
+            upper = say(", ", "，", ", ")
+            upper += f"{'<' if g.bands[band - 1].min_inclusive else '≤'} {show(cut[band - 1] * scale)}{unit_word}"
+        trace.add(
+            say.step("bands"),
+            say(
+                f"{row.grade.zh} {row.grade.en}: {lower}{upper}",
+                f"{row.grade.zh}：{lower}{upper}",
+                f"{row.grade.en}: {lower}{upper}",
+            ),
         )
-        upper = (
-            f", {'<' if g.bands[band - 1].min_inclusive else '≤'} {_fmt(cut[band - 1] * scale)}{unit_word}"
-            if band > 0
-            else ""
-        )
-        trace.add("7 bands 等次", f"{row.grade.zh} {row.grade.en}: {lower}{upper}")
     if compiled.not_assessed(data)[u]:
         rule = g.not_assessed
         assert rule is not None
+        value = data.attributes[rule.attribute][u]
+        attr = _attribute_name(scheme, rule.attribute)
         trace.add(
-            "8 not assessed 不参加考核",
-            f"{rule.attribute} = {data.attributes[rule.attribute][u]}: scored, "
-            f"not graded or ranked ({rule.label.zh} / {rule.label.en})",
+            say.step("not_assessed"),
+            say(
+                f"{rule.attribute} = {value}: scored, not graded or ranked ({rule.label.zh} / {rule.label.en})",
+                f"{attr.zh}为「{value}」：计分，但不评定等次、不参加排名（{rule.label.zh}）",
+                f'{attr.en} is "{value}": scored, not graded or ranked ({rule.label.en})',
+            ),
         )
+    lowest = grades[compiled.lowest]
+    before_quota = g.veto_timing == "before_quota"
     for veto in hits:
         if veto.scope == "grade_lowest":
             trace.add(
-                "8 veto 一票否决",
-                f"grade forced to {compiled.grades[compiled.lowest].zh} ({g.veto_timing.replace('_', ' ')})",
+                say.step("veto_grade"),
+                say(
+                    f"grade forced to {lowest.zh} ({g.veto_timing.replace('_', ' ')})",
+                    f"等次定为{lowest.zh}（在比例控制{'之前' if before_quota else '之后'}）",
+                    f"grade forced to {lowest.en} ({'before' if before_quota else 'after'} the quota)",
+                ),
             )
+    group_name = ev.group_names[ev.groups[u]]
+    group_size = int(np.sum(ev.groups == ev.groups[u]))
     if bool(ev.quota_dropped[draw, u]):
         trace.add(
-            "9 quota 比例控制",
-            f"dropped by a quota to {compiled.grades[final].zh} (group "
-            f"{ev.group_names[ev.groups[u]]}, {int(np.sum(ev.groups == ev.groups[u]))} units)",
+            say.step("quota"),
+            say(
+                f"dropped by a quota to {grades[final].zh} (group {group_name}, {group_size} units)",
+                f"超出比例限制，降为{grades[final].zh}（{_group(ev, u, say)}，共 {group_size} 个单位）",
+                f"dropped by a quota to {grades[final].en} ({_group(ev, u, say)}, {group_size} units)",
+            ),
         )
     elif g.quotas:
-        trace.add("9 quota 比例控制", "within the quota")
+        trace.add(say.step("quota"), say("within the quota", "未超出比例限制", "within the quota"))
     rank = ev.rank
-    rank_text = (
-        f"; rank {int(rank[draw, u])} in group {ev.group_names[ev.groups[u]]} ({g.ranking.ties})"
-        if rank is not None
-        else ""
+    rank_text = ""
+    if rank is not None:
+        place = int(rank[draw, u])
+        ties = _TIES[g.ranking.ties]
+        if say.lang == "both":
+            rank_text = f"; rank {place} in group {group_name} ({g.ranking.ties})"
+        elif place <= 0:
+            rank_text = say("", "；不参加排名", "; not ranked")
+        else:
+            rank_text = say(
+                "",
+                f"；{_group(ev, u, say)}排名第 {place}（{ties.zh}）",
+                f"; rank {place} {_group(ev, u, say)} ({ties.en})",
+            )
+    trace.add(
+        say.step("result"),
+        say(
+            f"grade 等次 {grades[final].zh} / {grades[final].en}{rank_text}",
+            f"等次：{grades[final].zh}{rank_text}",
+            f"grade: {grades[final].en}{rank_text}",
+        ),
     )
-    trace.add("10 result 结果", f"grade 等次 {compiled.grades[final].zh} / {compiled.grades[final].en}{rank_text}")
-    if scheme.consequences is not None:
-        _consequence_lines(trace, ev, u, draw)
-    return trace
 
 
-def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int) -> None:
+def _budget_change(change: BudgetChange, lang: str) -> str:
+    """A per-grade budget rule in words of one language."""
+    zh = lang == "zh"
+    if change.to_zero:
+        return "预算调减至零" if zh else "budget cut to zero"
+    if change.percent is not None:
+        p = change.percent
+        if p == 0:
+            return "预算不变" if zh else "budget unchanged"
+        if zh:
+            return f"预算{'增加' if p > 0 else '调减'} {_num(abs(p))}%"
+        return f"budget {'+' if p > 0 else '-'}{_num(abs(p))}%"
+    amount = change.absolute or 0.0
+    if amount == 0:
+        return "预算不变" if zh else "budget unchanged"
+    if zh:
+        return f"预算{'增加' if amount > 0 else '调减'} {_money(abs(amount), lang)}"
+    return f"budget {'+' if amount > 0 else '-'}{_money(abs(amount), lang)}"
+
+
+def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int, say: _Say) -> None:
     """Money and flags for one unit (first period, no history): which rule moved what."""
     from .consequences import apply_consequences
     from .money import to_yuan
@@ -327,41 +796,124 @@ def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int) -> None:
     rules = ev.compiled.scheme.consequences
     assert rules is not None
     d = min(draw, outcome.budget.shape[0] - 1)
-    step = "11 consequences 结果运用"
+    step = say.step("consequences")
+    lang = say.lang
+
+    def money(cents: np.integer | int) -> str:
+        yuan = float(to_yuan(cents))
+        return f"{yuan:,.2f}" if lang == "both" else _money(yuan, lang)
+
     if rules.budget is not None:
-        budget, nxt = to_yuan(outcome.budget[d, u]), to_yuan(outcome.next_budget[d, u])
+        budget_rules = rules.budget
         why = []
         if outcome.gated[d, u]:
-            why.append("gate failed → no budget" + (" (left out of the request)" if outcome.excluded[d, u] else ""))
-        if outcome.suspended[d, u]:
-            why.append(f"monitoring: suspended, {to_yuan(outcome.released[d, u]):,.2f} unspent to the pool")
-        elif outcome.released[d, u]:
-            why.append(f"mid-year adjustment: {to_yuan(outcome.released[d, u]):,.2f} to the pool")
-        if outcome.ladder_step[d, u]:
-            assert rules.budget.ladder is not None
-            rung = rules.budget.ladder.steps[int(outcome.ladder_step[d, u]) - 1]
-            why.append(f"ladder step {int(outcome.ladder_step[d, u])}: {rung.name.zh} {rung.name.en}")
-        grade = ev.compiled.grades[int(ev.grade[draw, u])].zh
-        change = rules.budget.by_grade.get(grade)
-        if change is not None and not why:
-            stance = f" ({change.stance.zh} {change.stance.en})" if change.stance else ""
-            amount = (
-                "to zero"
-                if change.to_zero
-                else (f"{change.percent:+g}%" if change.percent is not None else f"{change.absolute:+,.2f} yuan")
+            excluded = bool(outcome.excluded[d, u])
+            failed = [gate for gate in budget_rules.gates if float(ev.data.attributes[gate.attribute][u]) == 0]
+            names_zh = "、".join(f"「{gate.name.zh}」" for gate in failed)
+            names_en = "; ".join(gate.name.en for gate in failed)
+            why.append(
+                say(
+                    "gate failed → no budget" + (" (left out of the request)" if excluded else ""),
+                    f"未通过前置条件{names_zh}，不安排预算" + ("，不列入预算申报" if excluded else ""),
+                    f"gate failed{f' ({names_en})' if names_en else ''} → no budget"
+                    + (" (left out of the budget request)" if excluded else ""),
+                )
             )
-            why.append(f"grade {grade}: {amount}{stance}")
+        if outcome.suspended[d, u]:
+            released = money(outcome.released[d, u])
+            why.append(
+                say(
+                    f"monitoring: suspended, {released} unspent to the pool",
+                    f"双监控：暂停执行，未支出的 {released} 收回统筹",
+                    f"monitoring: suspended, {released} unspent returned to the pool",
+                )
+            )
+        elif outcome.released[d, u]:
+            released = money(outcome.released[d, u])
+            why.append(
+                say(
+                    f"mid-year adjustment: {released} to the pool",
+                    f"年中调整：{released} 收回统筹",
+                    f"mid-year adjustment: {released} returned to the pool",
+                )
+            )
+        if outcome.ladder_step[d, u]:
+            assert budget_rules.ladder is not None
+            k = int(outcome.ladder_step[d, u])
+            rung = budget_rules.ladder.steps[k - 1]
+            why.append(
+                say(
+                    f"ladder step {k}: {rung.name.zh} {rung.name.en}",
+                    f"整改阶梯第 {k} 步：{rung.name.zh}",
+                    f"correction ladder step {k}: {rung.name.en}",
+                )
+            )
+        grade = ev.compiled.grades[int(ev.grade[draw, u])]
+        change = budget_rules.by_grade.get(grade.zh)
+        if change is not None and not why:
+            if lang == "both":
+                stance = f" ({change.stance.zh} {change.stance.en})" if change.stance else ""
+                amount = (
+                    "to zero"
+                    if change.to_zero
+                    else (f"{change.percent:+g}%" if change.percent is not None else f"{change.absolute:+,.2f} yuan")
+                )
+                why.append(f"grade {grade.zh}: {amount}{stance}")
+            else:
+                stance = say("", f"（{change.stance.zh}）", f" ({change.stance.en})") if change.stance else ""
+                why.append(
+                    say(
+                        "",
+                        f"等次{grade.zh}：{_budget_change(change, lang)}{stance}",
+                        f"grade {grade.en}: {_budget_change(change, lang)}{stance}",
+                    )
+                )
         if outcome.received[d, u]:
-            why.append(f"received {to_yuan(outcome.received[d, u]):,.2f} from the pool")
+            received = money(outcome.received[d, u])
+            why.append(
+                say(
+                    f"received {received} from the pool",
+                    f"从统筹资金中调剂安排 {received}",
+                    f"received {received} from the pool",
+                )
+            )
+        budget, nxt = money(outcome.budget[d, u]), money(outcome.next_budget[d, u])
         trace.add(
             step,
-            f"budget 预算 {budget:,.2f} → next year 下年 {nxt:,.2f}: {'; '.join(why) if why else 'no rule applies'}",
+            say(
+                f"budget 预算 {budget} → next year 下年 {nxt}: {'; '.join(why) if why else 'no rule applies'}",
+                f"本年预算 {budget} → 下年预算 {nxt}：{'；'.join(why) if why else '无适用规则'}",
+                f"budget {budget} → next year {nxt}: {'; '.join(why) if why else 'no rule applies'}",
+            ),
         )
     for name, amounts in outcome.pay.items():
-        trace.add(step, f"pay {name}: {float(amounts[d, u]):,.2f} yuan")
+        paid = float(amounts[d, u])
+        pay = _PAY.get(name, s.Label(zh=name, en=name))
+        trace.add(
+            step,
+            say(
+                f"pay {name}: {paid:,.2f} yuan",
+                f"{pay.zh}：{_money(paid, 'zh')}",
+                f"{pay.en}: {_money(paid, 'en')}",
+            ),
+        )
     raised = [f for f in rules.flags if outcome.flags.get(f.id) is not None and outcome.flags[f.id][d, u]]
     for flag in raised:
-        effect = f" — {flag.effect}" if flag.effect else ""
-        trace.add(step, f"flag {flag.id}: {flag.name.zh} / {flag.name.en}{effect}")
+        effect = say.free_text(flag.effect)
+        trace.add(
+            step,
+            say(
+                f"flag {flag.id}: {flag.name.zh} / {flag.name.en}{f' — {effect}' if effect else ''}",
+                f"标志：{flag.name.zh}{f'——{effect}' if effect else ''}",
+                f"flag: {flag.name.en}{f' — {effect}' if effect else ''}",
+            ),
+        )
     if rules.flags and not raised:
-        trace.add(step, "no flag raised (rules needing several periods are traced in simulations)")
+        trace.add(
+            step,
+            say(
+                "no flag raised (rules needing several periods are traced in simulations)",
+                "未触发标志（需连续多个周期的规则在模拟中追溯）",
+                "no flag raised (rules needing several periods are traced in simulations)",
+            ),
+        )
