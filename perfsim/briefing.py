@@ -1,135 +1,446 @@
-"""Briefing notes for directors: the content (escaped HTML sections) and the notebook run that exports it.
+"""Briefing notes (简报): what a director reads, in one language, on one printable page.
 
-:func:`sections` builds the note's content from a scenario (optionally a variant of it, against
-a baseline); the briefing notebook (``notebooks/06_briefing_note.ipynb``) only displays them.
-:func:`brief` runs that notebook with papermill and exports a self-contained HTML file: no
-code, charts as inline SVG, no script, nothing fetched from a network.
+:func:`note` computes the note's content from a scenario (optionally a variant of it, or
+against a baseline scenario) as plain data in the note's language; :func:`note_html` renders
+it through the autoescaped ``note.html.j2`` template. The first screen answers three
+questions in order: what changed, what it costs (net, in 万元, budgets and pay), who moves.
+:mod:`perfsim.publish` runs the briefing notebook that displays it and exports HTML and PDF.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import __version__
-from .analysis.compare import compare
+from .analysis.compare import Comparison, compare
+from .analysis.metrics import money
 from .analysis.montecarlo import weight_monte_carlo
 from .analysis.thresholds import near_cutoffs
-from .charts import grade_distribution, to_svg
-from .engine import evaluate
-from .errors import PerfsimError
-from .outputs import html_table, inside, markup, render_html, safe_name, scratch_folder, write_text
-from .results import explain, results_frame
-from .scenario import Scenario, find_file, load_scenario
+from .charts import grade_counts_chart, to_svg
+from .compile import CompiledScheme, compile_scheme
+from .engine import Evaluation, evaluate
+from .labels import check_lang, cjk_characters, english_words, grade_names, parameter_words, percent, pick, signed, wan
+from .labels import money as money_text
+from .models import Label
+from .note_words import TEXT
+from .outputs import markup, render_html
+from .results import explain
+from .scenario import Scenario
+from .variant import scheme_with
 
-TEXT = {
-    "zh": {
-        "title": "绩效方案简报",
-        "headline": "主要结论",
-        "units": "个单位",
-        "distribution": "等次分布",
-        "changes": "等次变化（与基准方案相比）",
-        "no_changes": "与基准方案相比，没有单位改变等次。",
-        "money": "预算变动",
-        "sensitivity": "敏感性要点",
-        "near": "距分数线不足 1 分的单位",
-        "none_near": "没有单位距分数线不足 1 分。",
-        "unstable": "权重不确定时等次或排名不稳定的单位（权重在各层级内随机变动 100 次）",
-        "none_unstable": "权重在各层级内随机变动时，所有单位的等次都稳定（概率 ≥ 90%）。",
-        "transitions": "等次转移（行：基准，列：调整后）",
-        "assumptions": "假设与默认取值",
-        "levers": "可调参数",
-        "trace": "附录：单位得分溯源",
-        "variant": "调整参数",
-        "baseline": "基准方案",
-        "source": "来源",
-        "generated": "生成",
-        "item": "事项",
-        "choice": "取值",
-        "reason": "理由",
-        "grade": "等次",
-        "count": "单位数",
-        "share": "占比",
-        "changed_n": "个单位改变等次",
-        "moved": "预算变动合计（元）",
-    },
-    "en": {
-        "title": "Performance scheme briefing",
-        "headline": "Headline findings",
-        "units": "units",
-        "distribution": "Grade distribution",
-        "changes": "Grade changes against the baseline",
-        "no_changes": "No unit changes grade against the baseline.",
-        "money": "Budget moved",
-        "sensitivity": "Sensitivity highlights",
-        "near": "Units within 1 point of a cut-off",
-        "none_near": "No unit is within 1 point of a cut-off.",
-        "unstable": "Units whose grade or rank is unstable when weights vary within each tier (100 draws)",
-        "none_unstable": "Every unit keeps its grade in at least 90 % of weight draws.",
-        "transitions": "Grade transitions (rows: baseline, columns: now)",
-        "assumptions": "Assumptions and defaults",
-        "levers": "Levers",
-        "trace": "Appendix: how one unit's result was reached",
-        "variant": "Parameters changed",
-        "baseline": "Baseline",
-        "source": "Source",
-        "generated": "Generated",
-        "item": "Item",
-        "choice": "Choice",
-        "reason": "Reason",
-        "grade": "Grade",
-        "count": "Units",
-        "share": "Share",
-        "changed_n": "units change grade",
-        "moved": "Total budget moved (yuan)",
-    },
-}
-
-STYLE = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;max-width:60em;margin:2em auto;
-padding:0 1em;color:#222;line-height:1.5}
-h1{font-size:1.6em;border-bottom:2px solid #2b6cb0}h2{font-size:1.25em;color:#2b6cb0;margin-top:1.6em}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}
-th{background:#f0f4f8}pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}
-.meta{color:#666;font-size:.9em}svg{max-width:100%;height:auto}
-"""
+LEAD_ROWS = 8
+TABLE_ROWS = 25
 
 
-@dataclass(frozen=True)
-class Section:
+@dataclass
+class Table:
+    """A table as the template shows it: headers and rows of text, numeric columns right-aligned."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    numeric: list[bool]
+    more: int = 0
+
+    @staticmethod
+    def of(frame: pd.DataFrame, numeric: list[str] | None = None, limit: int | None = None) -> Table:
+        shown = frame if limit is None else frame.head(limit)
+        num = set(numeric or [])
+        return Table(
+            [str(c) for c in shown.columns],
+            [["" if v is None else str(v) for v in row] for row in shown.itertuples(index=False)],
+            [c in num for c in shown.columns],
+            more=len(frame) - len(shown),
+        )
+
+
+@dataclass
+class Note:
+    """Everything a briefing note says, in its language; money in yuan where it is a number."""
+
+    lang: str
+    words: dict[str, str]
     title: str
-    body: str
-    """Escaped HTML."""
+    meta: str
+    changes: list[str]
+    change_intro: str
+    cost_lines: list[dict[str, Any]]
+    cost_table: Table | None
+    moves_table: Table
+    moves_line: str
+    groups_table: Table | None
+    lead_extra: tuple[str, Table | None, str] | None
+    chart_svg: str
+    changed_units: Table | None
+    sensitivity: list[tuple[str, Table | None, str]]
+    defaults: Table | None
+    levers: Table | None
+    trace: str
+    notices: list[str] = field(default_factory=list)
+    solution: Any = None
 
-    def html(self) -> str:
-        return f"<h2>{html.escape(self.title)}</h2>\n{self.body}"
+
+# ---------------------------------------------------------------- one language per note
 
 
-def _table(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> str:
-    """An escaped HTML table; with ``names``, the unit's name is shown beside its id."""
-    if names is not None and "unit" in frame and "name" not in frame:
-        frame = frame.copy()
-        frame.insert(list(frame.columns).index("unit") + 1, "name", [names.get(u, "") for u in frame["unit"]])
-    return str(html_table(frame))
+class _Texts:
+    """Picks a text in the note's language; a text that exists only in the other is left out, once noted."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.missing = False
+
+    def __call__(self, value: Label | str | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, Label):
+            return pick(value, self.lang)
+        foreign = english_words(value) if self.lang == "zh" else cjk_characters(value)
+        if foreign:
+            self.missing = True
+            return ""
+        return value
 
 
-def sections(
+# ---------------------------------------------------------------- the note's parts
+
+
+def _change_lines(compiled: CompiledScheme, params: Mapping[str, float], lang: str) -> list[str]:
+    lines = []
+    for name, value in params.items():
+        words = parameter_words(compiled, name, lang)
+        lines.append(words.change(compiled.parameters[name].nominal, float(value)))
+    return lines
+
+
+def scheme_differences(baseline: CompiledScheme, reform: CompiledScheme, lang: str) -> list[str]:
+    """What differs between two schemes, in words: parameters with old → new, and rules added or changed."""
+    lines = []
+    for p in reform.parameters:
+        if p.name in baseline.parameters and not np.isclose(baseline.parameters[p.name].nominal, p.nominal):
+            lines.append(parameter_words(reform, p.name, lang).change(baseline.parameters[p.name].nominal, p.nominal))
+    only_new = [p.name for p in reform.parameters if p.name not in baseline.parameters]
+    only_old = [p.name for p in baseline.parameters if p.name not in reform.parameters]
+    for name in only_new:
+        words = parameter_words(reform, name, lang)
+        new = words.value(reform.parameters[name].nominal)
+        lines.append(f"新增：{words.name} {new}" if lang == "zh" else f"added: {words.name} {new}")
+    for name in only_old:
+        words = parameter_words(baseline, name, lang)
+        lines.append(f"取消：{words.name}" if lang == "zh" else f"removed: {words.name}")
+    b_rules, r_rules = baseline.scheme.consequences, reform.scheme.consequences
+    for part, zh, en in (("budget", "预算规则", "budget rules"), ("pay", "绩效工资规则", "pay rules")):
+        b = getattr(b_rules, part, None) if b_rules else None
+        r = getattr(r_rules, part, None) if r_rules else None
+        b_dump = b.model_dump(exclude={"by_grade"}) if b is not None and part == "budget" else b
+        r_dump = r.model_dump(exclude={"by_grade"}) if r is not None and part == "budget" else r
+        if b_dump != r_dump:
+            lines.append(f"{zh}不同" if lang == "zh" else f"{en} differ")
+    b_flags = [f.id for f in b_rules.flags] if b_rules else []
+    r_flags = [f.id for f in r_rules.flags] if r_rules else []
+    if b_flags != r_flags:
+        lines.append("标志规则不同" if lang == "zh" else "flag rules differ")
+    return lines
+
+
+def _fen(yuan: float) -> int:
+    return int(round(yuan * 100))
+
+
+def _cost_line(label: str, yuan: float, base: float | None, base_label: str, lang: str) -> dict[str, Any]:
+    share = f"{percent(yuan / base, signed_=True)} {base_label}" if base else ""
+    return {"label": label, "value": money_text(yuan, lang, signed=True), "fen": _fen(yuan), "share": share}
+
+
+def _groups(ev: Evaluation, lang: str) -> tuple[np.ndarray, list[str]] | None:
+    """Units' groups for winners and losers: classes, else the scheme's ``group_by`` attribute."""
+    compiled = ev.compiled
+    if compiled.multi_class:
+        return ev.data.class_index, [pick(c.label, lang) for c in compiled.classes]
+    by = compiled.scheme.grading.group_by
+    if by is not None and by != "class":
+        return ev.groups, list(ev.group_names)
+    return None
+
+
+def _grade_counts(ev: Evaluation, n_grades: int) -> np.ndarray:
+    return np.bincount(ev.grade[0].astype(np.int64), minlength=n_grades)
+
+
+def _rank_int(x: float) -> str:
+    return "" if not np.isfinite(x) else f"{int(round(x))}"
+
+
+def _near_table(ev: Evaluation, t: dict[str, str], grades: list[str], names: dict[str, str]) -> Table | None:
+    near = near_cutoffs(ev, 1.0)
+    if not len(near):
+        return None
+    zh_to = {g.zh: grades[i] for i, g in enumerate(ev.compiled.grades)}
+    frame = pd.DataFrame(
+        {
+            t["unit"]: near["unit"],
+            t["name"]: [names.get(u, "") for u in near["unit"]],
+            t["total"]: [f"{x:,.2f}" for x in near["total"]],
+            t["cutoff"]: [f"{zh_to.get(g, g)} {c:g}" for g, c in zip(near["cutoff grade"], near["cutoff"])],
+            t["distance"]: [f"{d:+.2f}".replace("-", "−") for d in near["distance"]],
+        }
+    )
+    return Table.of(frame, [t["total"], t["distance"]], limit=TABLE_ROWS)
+
+
+def _boundary_table(ev: Evaluation, t: dict[str, str], grades: list[str], names: dict[str, str]) -> Table | None:
+    """Rank-tier schemes: the last unit of each tier and the first of the next, with the points between them."""
+    total, grade = ev.total[0], ev.grade[0].astype(np.int64)
+    rows = []
+    for g in np.unique(ev.groups):
+        members = np.flatnonzero(ev.groups == g)
+        order = members[np.argsort(-total[members], kind="stable")]
+        for a, b in zip(order[:-1], order[1:]):
+            if grade[a] != grade[b] and grade[a] < len(grades) and grade[b] < len(grades):
+                gap = total[a] - total[b]
+                for u, other in ((a, b), (b, a)):
+                    rows.append((gap, ev.data.units[u], grades[grade[u]], total[u], grades[grade[other]]))
+    if not rows:
+        return None
+    rows.sort(key=lambda r: r[0])
+    frame = pd.DataFrame(
+        {
+            t["unit"]: [r[1] for r in rows],
+            t["name"]: [names.get(r[1], "") for r in rows],
+            t["grade"]: [r[2] for r in rows],
+            t["total"]: [f"{r[3]:,.2f}" for r in rows],
+            t["gap"]: [f"{r[0]:.2f}" for r in rows],
+        }
+    )
+    return Table.of(frame, [t["total"], t["gap"]], limit=TABLE_ROWS)
+
+
+def _margins(
+    ev: Evaluation, t: dict[str, str], grades: list[str], names: dict[str, str]
+) -> tuple[str, Table | None, str]:
+    if ev.compiled.scheme.grading.rank_tiers is not None:
+        return (t["boundary"], _boundary_table(ev, t, grades, names), t["none_boundary"])
+    return (t["near"], _near_table(ev, t, grades, names), t["none_near"])
+
+
+def _unstable(
+    compiled: CompiledScheme, data: Any, t: dict[str, str], grades: list[str], names: dict[str, str]
+) -> Table | None:
+    mc = weight_monte_carlo(compiled, data, 100, seed=0)
+    probs = mc.grade_probabilities.to_numpy()
+    likely, certainty = probs.argmax(axis=1), probs.max(axis=1)
+    keep = np.flatnonzero(certainty < 0.9)
+    if not len(keep):
+        return None
+    keep = keep[np.argsort(certainty[keep], kind="stable")]
+    ranks = mc.rank_intervals
+    units = [data.units[i] for i in keep]
+    frame = pd.DataFrame(
+        {
+            t["unit"]: units,
+            t["name"]: [names.get(u, "") for u in units],
+            t["likely"]: [grades[g] for g in likely[keep]],
+            t["probability"]: [percent(c, decimals=0) for c in certainty[keep]],
+            t["rank_range"]: [
+                f"{_rank_int(ranks['rank p5'].iloc[i])}–{_rank_int(ranks['rank p95'].iloc[i])}" for i in keep
+            ],
+        }
+    )
+    return Table.of(frame, [t["probability"]], limit=15)
+
+
+def _cost_alone(ev: Evaluation, lang: str, t: dict[str, str], grades: list[str]) -> tuple[list[dict], Table | None]:
+    m = money(ev)
+    lines = []
+    g = ev.grade[0].astype(np.int64)
+    table: dict[str, Any] = {}
+    change = m.budget_change
+    if change is not None:
+        assert m.budget is not None
+        lines.append(
+            _cost_line(t["budget_alone"], float(change[0].sum()), float(m.budget[0].sum()), t["of_budget"], lang)
+        )
+        table[t["budget_by_grade"]] = np.bincount(g, weights=change[0], minlength=len(grades))
+    pay = m.pay_total
+    if pay is not None:
+        line = _cost_line(t["pay_alone"], float(pay[0].sum()), None, "", lang)
+        line["value"] = money_text(float(pay[0].sum()), lang)
+        lines.append(line)
+        table[t["pay_by_grade"]] = np.bincount(g, weights=pay[0], minlength=len(grades))
+    if not table:
+        return lines, None
+    counts = _grade_counts(ev, len(grades))
+    frame = pd.DataFrame(
+        {
+            t["grade"]: grades,
+            t["units"]: counts[: len(grades)],
+            t["share"]: [percent(c / max(len(ev.data), 1), decimals=0) for c in counts[: len(grades)]],
+            **{k: [wan(x, signed=k == t["budget_by_grade"]) for x in v[: len(grades)]] for k, v in table.items()},
+        }
+    )
+    return lines, Table.of(frame, [c for c in frame.columns if c != t["grade"]])
+
+
+def _cost_vs(
+    comparison: Comparison, ev: Evaluation, lang: str, t: dict[str, str], grades: list[str]
+) -> tuple[list[dict], Table | None]:
+    s = comparison.summary
+    lines = []
+    if "net budget change" in s:
+        lines.append(
+            _cost_line(t["net_budget"], s["net budget change"], s["baseline next budgets"], t["of_budget"], lang)
+        )
+    if "net pay change" in s:
+        lines.append(_cost_line(t["net_pay"], s["net pay change"], s["baseline pay"], t["of_pay"], lang))
+    if "gross budget moved" in s:
+        gross = {
+            "label": t["gross"],
+            "value": money_text(s["gross budget moved"], lang),
+            "fen": _fen(s["gross budget moved"]),
+            "share": "",
+        }
+        lines.append(gross | {"gross": True})
+        if s.get("reallocated"):
+            lines.append(
+                {
+                    "label": t["reallocated"],
+                    "value": money_text(s["reallocated"], lang),
+                    "fen": _fen(s["reallocated"]),
+                    "share": "",
+                    "gross": True,
+                }
+            )
+    units = comparison.units
+    cols: dict[str, Any] = {}
+    g = ev.grade[0].astype(np.int64)
+    if "budget difference" in units:
+        cols[t["budget_diff"]] = np.bincount(g, weights=units["budget difference"].to_numpy(), minlength=len(grades))
+    if "pay difference" in units:
+        cols[t["pay_diff"]] = np.bincount(g, weights=units["pay difference"].to_numpy(), minlength=len(grades))
+    cols = {k: v for k, v in cols.items() if np.any(np.round(v, 2) != 0)}
+    if not cols:
+        return lines, None
+    counts = _grade_counts(ev, len(grades))
+    frame = pd.DataFrame(
+        {
+            t["grade"]: grades,
+            t["units"]: counts[: len(grades)],
+            **{k: [wan(x, signed=True) for x in v[: len(grades)]] for k, v in cols.items()},
+        }
+    )
+    return lines, Table.of(frame, [c for c in frame.columns if c != t["grade"]])
+
+
+def _moves(
+    base_ev: Evaluation, ev: Evaluation, comparison: Comparison, t: dict[str, str], grades: list[str], lang: str
+) -> tuple[Table, str, Table | None]:
+    n = len(grades)
+    b, r = _grade_counts(base_ev, n)[:n], _grade_counts(ev, n)[:n]
+    frame = pd.DataFrame(
+        {
+            t["grade"]: grades,
+            t["baseline"]: b,
+            t["variant"]: r,
+            t["change"]: [signed(x) for x in r - b],
+        }
+    )
+    s = comparison.summary
+    line = t["up_down"].format(int(s["up"]), int(s["down"]), int(s["units"] - s["up"] - s["down"]))
+    groups = _groups(ev, lang)
+    group_table = None
+    if groups is not None:
+        index, labels = groups
+        units = comparison.units
+        b_grade = np.array([grades.index(x) if x in grades else -1 for x in _local(units["baseline grade"], ev, lang)])
+        r_grade = np.array([grades.index(x) if x in grades else -1 for x in _local(units["reform grade"], ev, lang)])
+        order = np.array([ev.data.units.index(u) for u in units["unit"]])
+        gi = np.asarray(index)[order]
+        cols: dict[str, Any] = {
+            t["group"]: labels,
+            t["units"]: np.bincount(gi, minlength=len(labels)),
+            t["up"]: np.bincount(gi, weights=(r_grade < b_grade), minlength=len(labels)).astype(int),
+            t["down"]: np.bincount(gi, weights=(r_grade > b_grade), minlength=len(labels)).astype(int),
+        }
+        for key, column in (("budget_diff", "budget difference"), ("pay_diff", "pay difference")):
+            if column in units:
+                sums = np.bincount(gi, weights=units[column].to_numpy(), minlength=len(labels))
+                if np.any(np.round(sums, 2) != 0):
+                    cols[t[key]] = [wan(x, signed=True) for x in sums]
+        group_table = Table.of(pd.DataFrame(cols), [c for c in cols if c != t["group"]])
+    return Table.of(frame, [t["baseline"], t["variant"], t["change"]]), line, group_table
+
+
+def _local(zh_grades: pd.Series, ev: Evaluation, lang: str) -> list[str]:
+    """compare() names grades in Chinese (its ids); the note shows them in its language."""
+    to = {g.zh: pick(g, lang) for g in ev.compiled.grades}
+    return [to.get(x, x) for x in zh_grades]
+
+
+def _changed_units(
+    comparison: Comparison, ev: Evaluation, t: dict[str, str], names: dict[str, str], lang: str
+) -> Table | None:
+    changed = comparison.changed
+    if not len(changed):
+        return None
+    changed = changed.assign(_order=changed["reform total"] - changed["baseline total"]).sort_values(
+        "_order", ascending=False
+    )
+    frame = pd.DataFrame(
+        {
+            t["unit"]: changed["unit"],
+            t["name"]: [names.get(u, "") for u in changed["unit"]],
+            t["total"]: [f"{a:,.2f} → {b:,.2f}" for a, b in zip(changed["baseline total"], changed["reform total"])],
+            t["grade"]: [
+                f"{a} → {b}"
+                for a, b in zip(_local(changed["baseline grade"], ev, lang), _local(changed["reform grade"], ev, lang))
+            ],
+        }
+    )
+    if changed["baseline rank"].notna().all():
+        frame[t["rank"]] = [
+            f"{_rank_int(a)} → {_rank_int(b)}" for a, b in zip(changed["baseline rank"], changed["reform rank"])
+        ]
+    for key, column in (("budget_diff", "budget difference"), ("pay_diff", "pay difference")):
+        if column in changed and np.any(np.round(changed[column].to_numpy(), 2) != 0):
+            frame[t[key]] = [wan(x, signed=True) for x in changed[column]]
+    numeric = [c for c in frame.columns if c not in (t["unit"], t["name"], t["grade"])]
+    return Table.of(frame, numeric, limit=TABLE_ROWS)
+
+
+def _distribution(ev: Evaluation, t: dict[str, str], grades: list[str]) -> Table:
+    counts = _grade_counts(ev, len(grades))[: len(grades)]
+    frame = pd.DataFrame(
+        {
+            t["grade"]: grades,
+            t["units"]: counts,
+            t["share"]: [percent(c / max(len(ev.data), 1), decimals=0) for c in counts],
+        }
+    )
+    return Table.of(frame, [t["units"], t["share"]])
+
+
+def _trace(ev: Evaluation, unit: str, lang: str) -> str:
+    return str(explain(ev, unit, lang=lang))
+
+
+def _lever_row(compiled: CompiledScheme, lever: Any, lang: str) -> tuple[str, str, str]:
+    words = parameter_words(compiled, lever.parameter, lang)
+    nominal = compiled.parameters[lever.parameter].nominal
+    return words.name, words.value(nominal), f"{words.value(lever.low)} – {words.value(lever.high)}"
+
+
+def note(
     scenario: Scenario,
     params: Mapping[str, float] | None = None,
     baseline: Scenario | None = None,
     lang: str = "zh",
-) -> list[Section]:
-    """The briefing note's content: headline, distribution, grade changes and money, sensitivity,
-    assumptions and a trace appendix; every user-supplied string is HTML-escaped.
+) -> Note:
+    """Compute a briefing note's content.
 
     Parameters
     ----------
@@ -140,226 +451,116 @@ def sections(
     baseline
         Another scenario on the same units to compare with (instead of ``params``'s baseline).
     lang
-        ``zh`` or ``en``.
+        ``zh`` or ``en``: every word of the note is in this language.
+
+    Returns
+    -------
+    Note
+        Texts in ``lang``, tables of formatted text, money as figures in yuan and fen.
     """
-    if lang not in TEXT:
-        raise PerfsimError(f"unknown language '{lang}'", hint="use zh or en")
+    check_lang(lang)
     t = TEXT[lang]
-    e = html.escape
-    params = dict(params or {})
+    texts = _Texts(lang)
+    params = {k: float(v) for k, v in (params or {}).items()}
     compiled, data = scenario.compiled, scenario.data
+    compiled.parameters.resolve(params)  # a clear error for a bad parameter before any work
     ev = evaluate(compiled, data, params, detail=True, ranks=True)
-    results = results_frame(ev)
-    grades = [g.zh if lang == "zh" else g.en for g in compiled.grades]
+    grades = grade_names(compiled, lang)
+    names = dict(zip(data.units, data.names))
+    spec = scenario.spec
     base_ev = None
     if baseline is not None:
         base_ev = evaluate(baseline.compiled, baseline.data, ranks=True)
     elif params:
         base_ev = evaluate(compiled, data, ranks=True)
-    counts = [(ev.grade[0] == g).sum() for g in range(len(grades))]
-    names = dict(zip(data.units, data.names))
-    spec = scenario.spec
-    name = spec.name.zh if lang == "zh" else spec.name.en
-    out = []
-    meta = (
-        f"<p class='meta'>{e(t['source'])}: {e(spec.source)} · perfsim {e(__version__)} · "
-        f"{e(t['generated'])} {time.strftime('%Y-%m-%d')}</p>"
-    )
-    head = [f"<h1>{e(t['title'])}: {e(name)}</h1>", meta, f"<p>{e(spec.description)}</p>"]
-    if params:
-        head.append(f"<p><b>{e(t['variant'])}:</b> " + ", ".join(f"{e(k)} = {v:g}" for k, v in params.items()) + "</p>")
-    if baseline is not None:
-        head.append(
-            f"<p><b>{e(t['baseline'])}:</b> {e(baseline.spec.name.zh if lang == 'zh' else baseline.spec.name.en)}</p>"
+    source = texts(spec.source)
+    sep = "：" if lang == "zh" else ": "
+    meta = " · ".join(
+        x
+        for x in (
+            f"{t['source']}{sep}{source}" if source else "",
+            f"perfsim {__version__}",
+            f"{t['generated']} {time.strftime('%Y-%m-%d')}",
         )
-    findings = [f"{len(data)} {e(t['units'])}: " + ", ".join(f"{e(g)} {n}" for g, n in zip(grades, counts))]
+        if x
+    )
     comparison = compare(base_ev, ev) if base_ev is not None else None
-    if comparison is not None:
-        findings.append(f"{int(comparison.summary['grade changes'])} {e(t['changed_n'])}")
-        if "money moved (sum of |change|)" in comparison.summary:
-            findings.append(f"{e(t['moved'])}: {comparison.summary['money moved (sum of |change|)']:,.2f}")
-    out.append(Section(t["headline"], "\n".join(head) + "<ul>" + "".join(f"<li>{f}</li>" for f in findings) + "</ul>"))
-    dist = pd.DataFrame(
-        {t["grade"]: grades, t["count"]: counts, t["share"]: [f"{n / max(len(data), 1):.0%}" for n in counts]}
-    )
-    labelled = results.assign(grade=[grades[g] for g in ev.grade[0]])
-    chart = to_svg(grade_distribution(labelled, grades, title=t["distribution"]))
-    out.append(Section(t["distribution"], _table(dist) + chart))
-    if comparison is not None:
-        body = _table(comparison.changed.head(30), names) if len(comparison.changed) else f"<p>{e(t['no_changes'])}</p>"
-        matrix = comparison.transitions.rename_axis(index=None, columns=None).reset_index(names=t["baseline"])
-        body += f"<h3>{e(t['transitions'])}</h3>" + _table(matrix)
-        out.append(Section(t["changes"], body))
-    near = near_cutoffs(ev, 1.0)
-    near_body = _table(near.head(20), names) if len(near) else f"<p>{e(t['none_near'])}</p>"
-    mc = weight_monte_carlo(compiled, data, 100, seed=0)
-    certainty = mc.grade_probabilities.max(axis=1)
-    unstable = mc.rank_intervals.assign(**{"P(most likely grade)": certainty})
-    unstable = unstable[certainty < 0.9].sort_values("P(most likely grade)").head(15).reset_index()
-    unstable_body = _table(unstable, names) if len(unstable) else f"<p>{e(t['none_unstable'])}</p>"
-    out.append(
-        Section(
-            t["sensitivity"], f"<h3>{e(t['near'])}</h3>" + near_body + f"<h3>{e(t['unstable'])}</h3>" + unstable_body
+    if baseline is not None:
+        change_intro = t["vs"].format(pick(baseline.spec.name, lang))
+        changes = scheme_differences(baseline.compiled, compiled, lang) or [t["same_scheme"]]
+    elif params:
+        change_intro, changes = "", _change_lines(compiled, params, lang)
+    else:
+        description = texts(spec.description)
+        change_intro, changes = (description or t["as_written"]), []
+    if comparison is not None and base_ev is not None:
+        cost_lines, cost_table = _cost_vs(comparison, ev, lang, t, grades)
+        moves_table, moves_line, groups_table = _moves(base_ev, ev, comparison, t, grades, lang)
+        lead_extra = None
+        changed_units = _changed_units(comparison, ev, t, names, lang)
+        counts = [
+            *(
+                {"grade": g, "scheme": t["baseline"], "units": int(n)}
+                for g, n in zip(grades, _grade_counts(base_ev, len(grades)))
+            ),
+            *(
+                {"grade": g, "scheme": t["variant"], "units": int(n)}
+                for g, n in zip(grades, _grade_counts(ev, len(grades)))
+            ),
+        ]
+    else:
+        cost_lines, cost_table = _cost_alone(ev, lang, t, grades)
+        moves_table, moves_line, groups_table = _distribution(ev, t, grades), "", None
+        title, table, empty = _margins(ev, t, grades, names)
+        lead_extra = (
+            title,
+            Table.of(pd.DataFrame(table.rows, columns=table.headers), limit=LEAD_ROWS) if table else None,
+            empty,
         )
+        if table is not None and lead_extra[1] is not None:
+            lead_extra[1].numeric = table.numeric
+            lead_extra[1].more = (
+                len(table.rows) + table.more - LEAD_ROWS if len(table.rows) + table.more > LEAD_ROWS else 0
+            )
+        changed_units = None
+        counts = [
+            {"grade": g, "scheme": t["variant"], "units": int(n)}
+            for g, n in zip(grades, _grade_counts(ev, len(grades)))
+        ]
+    chart = grade_counts_chart(
+        pd.DataFrame(counts), grades, title=t["distribution"], axis=(t["chart_axis_grade"], t["chart_axis_units"])
     )
-    defaults = pd.DataFrame(
-        [(d.item, d.choice, d.reason) for d in spec.defaults], columns=[t["item"], t["choice"], t["reason"]]
+    variant_compiled = compile_scheme(scheme_with(compiled.scheme, params)) if params else compiled
+    sensitivity = [_margins(ev, t, grades, names)] if comparison is not None else []
+    sensitivity.append((t["unstable"], _unstable(variant_compiled, data, t, grades, names), t["none_unstable"]))
+    defaults = [(texts(d.item), texts(d.choice), texts(d.reason)) for d in spec.defaults]
+    defaults = [row for row in defaults if all(row)]
+    levers = [_lever_row(compiled, lv, lang) for lv in spec.analysis.levers if lv.parameter in compiled.parameters]
+    focus = spec.analysis.focus_unit
+    unit = focus if focus in data.units else data.units[int(np.argmin(np.abs(ev.total[0] - np.median(ev.total[0]))))]
+    return Note(
+        lang=lang,
+        words=t,
+        title=f"{t['title']}：{pick(spec.name, lang)}" if lang == "zh" else f"{t['title']}: {pick(spec.name, lang)}",
+        meta=meta,
+        changes=changes,
+        change_intro=change_intro,
+        cost_lines=cost_lines,
+        cost_table=cost_table,
+        moves_table=moves_table,
+        moves_line=moves_line,
+        groups_table=groups_table,
+        lead_extra=lead_extra,
+        chart_svg=to_svg(chart),
+        changed_units=changed_units,
+        sensitivity=sensitivity,
+        defaults=Table.of(pd.DataFrame(defaults, columns=[t["item"], t["choice"], t["reason"]])) if defaults else None,
+        levers=Table.of(pd.DataFrame(levers, columns=[t["lever"], t["nominal"], t["range"]])) if levers else None,
+        trace=_trace(ev, unit, lang),
+        notices=[t["only_other"]] if texts.missing else [],
     )
-    levers = pd.DataFrame(
-        [(lever.parameter, lever.low, lever.high) for lever in spec.analysis.levers],
-        columns=[t["levers"], "low", "high"],
-    )
-    out.append(Section(t["assumptions"], _table(defaults) + f"<h3>{e(t['levers'])}</h3>" + _table(levers)))
-    unit = spec.analysis.focus_unit or data.units[int(np.argmin(np.abs(ev.total[0] - np.median(ev.total[0]))))]
-    out.append(Section(t["trace"], f"<pre>{e(str(explain(ev, unit)))}</pre>"))
-    return out
 
 
-def note_stem(scenario_id: str, params: Mapping[str, float] | None, vs: str | None, lang: str) -> str:
-    """A note's file name says what it is: ``<scenario>__<changed parameters>.<lang>`` (readable, stable).
-
-    A very long list of changes is shortened and given a digest, so two variants never share a name.
-    """
-    parts = [scenario_id]
-    if params:
-        changed = "_".join(f"{k}={float(v):g}" for k, v in sorted(params.items())).replace(":", "-").replace("/", "-")
-        if len(changed) > 80:
-            import hashlib
-
-            changed = changed[:70] + "-" + hashlib.sha1(changed.encode()).hexdigest()[:8]
-        parts.append(changed)
-    if vs:
-        parts.append(f"vs-{vs}")
-    return safe_name("__".join(parts)) + f".{lang}"
-
-
-def template_notebook() -> Path:
-    """The briefing notebook: installed with the package, else the repository's notebooks/ copy."""
-    packaged = resources.files("perfsim").joinpath("templates/briefing_note.ipynb")
-    if packaged.is_file():
-        return Path(str(packaged))
-    beside = Path(__file__).resolve().parent.parent / "notebooks" / "06_briefing_note.ipynb"
-    if beside.is_file():  # a source checkout or an editable install
-        return beside
-    return find_file("notebooks/06_briefing_note.ipynb")
-
-
-def page(body: str, title: str, lang: str) -> str:
-    """A self-contained HTML page around ``body`` (HTML perfsim built from escaped parts): inline CSS,
-    a content security policy that lets no script run and nothing be fetched."""
-    return render_html("page.html.j2", body=markup(body), title=title, lang=lang, style=markup(STYLE))
-
-
-def export_html(notebook: Path, lang: str, title: str) -> str:
-    """The executed notebook's outputs only (no code, no markdown), wrapped in :func:`page`.
-
-    Outputs are taken as their richest safe form: HTML (the briefing's own escaped sections),
-    inline SVG, PNG as a data URI, or escaped plain text. This is what nbconvert's HTML exporter
-    does with ``exclude_input``; done directly it costs milliseconds instead of the tenth of a
-    second nbconvert's template rendering takes per note, which matters for batches.
-    """
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    pieces = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for output in cell.get("outputs", []):
-            kind = output.get("output_type")
-            if kind == "stream":
-                pieces.append(f"<pre>{html.escape(output.get('text', ''))}</pre>")
-            elif kind in ("display_data", "execute_result"):
-                data = output.get("data", {})
-                if "text/html" in data:
-                    pieces.append(data["text/html"])
-                elif "image/svg+xml" in data:
-                    pieces.append(data["image/svg+xml"])
-                elif "image/png" in data:
-                    pieces.append(f"<img alt='chart' src='data:image/png;base64,{data['image/png'].strip()}'>")
-                elif "text/plain" in data:
-                    pieces.append(f"<pre>{html.escape(data['text/plain'])}</pre>")
-    return page("\n".join(pieces), title, lang)
-
-
-@cache
-def _kernel_manager() -> type:
-    """A kernel manager whose connection file (and, where the path is short enough, Unix sockets)
-    live in the scratch folder, so that they go when it goes.
-
-    Unix sockets mean nothing listens on a TCP port; a socket path is limited to about 100 bytes,
-    so a deep temp folder falls back to TCP on the loopback address.
-    """
-    import os
-    import uuid
-
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import default
-
-    class ScratchKernelManager(AsyncKernelManager):  # type: ignore[misc]
-        @default("connection_file")
-        def _scratch_connection_file(self) -> str:
-            return os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], f"kernel-{uuid.uuid4().hex[:12]}.json")
-
-        @default("transport")
-        def _unix_sockets_if_they_fit(self) -> str:
-            return "ipc" if len(os.environ["JUPYTER_RUNTIME_DIR"]) < 70 else "tcp"
-
-    return ScratchKernelManager
-
-
-def brief(
-    scenario: str | Path | Scenario,
-    out_dir: str | Path,
-    *,
-    vs: str | Path | None = None,
-    params: Mapping[str, float] | None = None,
-    lang: str = "zh",
-    name: str | None = None,
-) -> Path:
-    """Execute the briefing notebook (papermill) and write a self-contained HTML briefing note.
-
-    Returns
-    -------
-    pathlib.Path
-        The HTML file, written atomically into ``out_dir``.
-    """
-    import papermill
-
-    if lang not in TEXT:
-        raise PerfsimError(f"unknown language '{lang}'", hint="use --lang zh or --lang en")
-    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)  # errors before any kernel
-    scenario = loaded.path
-    spec = loaded.spec
-    baseline = load_scenario(vs) if vs is not None else None
-    # the content is computed here, where perfsim is already loaded; the notebook only displays it
-    parts = [section.html() for section in sections(loaded, params, baseline, lang)]
-    target = inside(
-        out_dir, (name or note_stem(spec.id, params, baseline.spec.id if baseline else None, lang)) + ".html"
-    )
-    with scratch_folder() as tmp:
-        executed = Path(tmp) / "briefing.ipynb"
-        content = Path(tmp) / "content.json"
-        content.write_text(json.dumps(parts, ensure_ascii=False), encoding="utf-8")
-        papermill.execute_notebook(
-            str(template_notebook()),
-            str(executed),
-            kernel_name="python3",
-            kernel_manager_class=_kernel_manager(),
-            # the kernel's own log (transport notices) is not for a note's reader; errors still show
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            progress_bar=False,
-            log_output=False,
-            parameters={
-                "scenario": str(scenario.resolve()),
-                "baseline": str(Path(vs).resolve()) if vs else "",
-                "params": dict(params or {}),
-                "lang": lang,
-                "chart_mode": "svg",
-                "content": str(content),
-            },
-            cwd=tmp,
-        )
-        text = export_html(executed, lang, f"{TEXT[lang]['title']}: {spec.name.zh if lang == 'zh' else spec.name.en}")
-
-    return write_text(target, text)
+def note_html(note_: Note) -> str:
+    """The note's body as HTML (``note.html.j2``, every text escaped; the chart is perfsim's own SVG)."""
+    return render_html("note.html.j2", note=note_, chart=markup(note_.chart_svg))

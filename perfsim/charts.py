@@ -36,6 +36,32 @@ def grade_distribution(
     )
 
 
+def grade_counts_chart(counts: pd.DataFrame, grades: list[str], *, title: str, axis: tuple[str, str]) -> alt.Chart:
+    """Units per grade for one or two schemes side by side (briefing notes).
+
+    ``counts`` has columns ``grade``, ``scheme`` (e.g. baseline / variant, in the note's language)
+    and ``units``; ``axis`` is the (grade, units) axis titles. Grade labels stay horizontal.
+    """
+    schemes = list(dict.fromkeys(counts["scheme"]))
+    bars = alt.Chart(counts, title=alt.TitleParams(title, anchor="start", fontSize=15), width=560, height=220)
+    encoding: dict = {
+        "x": alt.X("grade:N", sort=grades, title=axis[0], axis=alt.Axis(labelAngle=0, labelFontSize=13)),
+        "y": alt.Y("units:Q", title=axis[1]),
+        "color": alt.Color("grade:N", scale=_grade_scale(grades), legend=None),
+        "tooltip": ["scheme", "grade", "units"],
+    }
+    if len(schemes) > 1:  # baseline pale, variant full colour, side by side
+        encoding["xOffset"] = alt.XOffset("scheme:N", sort=schemes)
+        encoding["opacity"] = alt.Opacity(
+            "scheme:N", sort=schemes, scale=alt.Scale(domain=schemes, range=[0.35, 1.0]), legend=alt.Legend(title=None)
+        )
+    chart = bars.mark_bar().encode(**encoding)
+    labels = bars.mark_text(dy=-6, fontSize=12).encode(
+        x=encoding["x"], y="units:Q", text="units:Q", **({"xOffset": encoding["xOffset"]} if len(schemes) > 1 else {})
+    )
+    return chart + labels  # type: ignore[return-value]
+
+
 def sweep_chart(sweep: pd.DataFrame, grades: list[str]) -> alt.Chart:
     """Grade shares against the swept value (from :func:`perfsim.analysis.sweep` or ``threshold_sweep``)."""
     x = "value" if "value" in sweep else "cutoff"

@@ -7,7 +7,6 @@ moved weight rescales its siblings so that the tier keeps its sum.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +17,14 @@ import yaml
 
 from .analysis.metrics import budget_change
 from .analysis.weights import tier_of
-from .compile import Parameter, compile_scheme
+from .compile import Parameter
 from .engine import Evaluation, evaluate
 from .errors import ParameterError
 from .outputs import write_text
 from .results import results_frame
 from .scenario import Scenario
-from .scheme import Scheme, effective_points, scheme_from_data
+from .scheme import Scheme
+from .variant import scheme_with
 
 
 @dataclass
@@ -218,67 +218,3 @@ def _relative(target: Path, start: Path) -> str:
 
 def _write_yaml(path: Path, data: dict, header: str) -> None:
     write_text(path, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100))
-
-
-def scheme_with(scheme: Scheme, values: dict[str, float]) -> Scheme:
-    """A copy of ``scheme`` with parameter values written into the fields they come from."""
-    data = copy.deepcopy(scheme.model_dump(mode="json", exclude_none=True))
-    compiled = compile_scheme(scheme)
-    points = effective_points(scheme)
-    classes = data["unit_classes"] if "unit_classes" in data else [{"id": "all", "indicators": data["indicators"]}]
-    for unit_class in classes:  # explicit points everywhere, so one node can move without its siblings
-        for node in _walk(unit_class["indicators"]):
-            node.pop("weight", None)
-            node["points"] = points[(unit_class["id"], node["id"])]
-    for name, value in values.items():
-        kind, _, key = name.partition(":")
-        if name not in compiled.parameters:
-            compiled.parameters.resolve({name: value})
-        if kind == "points":
-            node = _node(classes, *key.rpartition("/")[::2])
-            node.pop("weight", None)
-            node["points"] = float(value)
-        elif kind == "cutoff":
-            for band in data["grading"]["bands"]:
-                if band["grade"]["zh"] == key:
-                    band["min"] = float(value)
-        elif kind == "cap":
-            adj = data["adjustments"]
-            if key in ("bonus_cap", "deduction_cap"):
-                adj[key] = float(value)
-            for item in adj["items"]:
-                if item["id"] == key:
-                    item["cap"] = float(value)
-        elif kind == "quota":
-            for quota in data["grading"]["quotas"]:
-                if quota["grade"] == key:
-                    quota["max_share"] = float(value)
-        elif kind == "rate":
-            data["consequences"]["budget"]["by_grade"][key]["percent"] = float(value)
-        elif kind == "share":
-            owner, _, period = key.rpartition("@")
-            node = _node(classes, *owner.rpartition("/")[::2])
-            node["periods"][period] = float(value)
-            node["period_shares"] = "normalise"
-    for unit_class in classes:  # a section whose points moved keeps its children as its own scale
-        for node in _walk(unit_class["indicators"]):
-            kids = node.get("children")
-            if kids and "convert" not in node:
-                total = sum(k["points"] for k in kids)
-                if not np.isclose(total, node["points"]):
-                    node["scale"] = total
-                elif "scale" in node and np.isclose(node["scale"], node["points"]):
-                    node.pop("scale")
-    return scheme_from_data(data)
-
-
-def _node(classes: list[dict], class_id: str, node_id: str) -> dict:
-    """The indicator ``node_id`` of class ``class_id`` (any class's, for a single-class scheme)."""
-    tree = next(c["indicators"] for c in classes if c["id"] == class_id or len(classes) == 1)
-    return next(n for n in _walk(tree) if n["id"] == node_id)
-
-
-def _walk(nodes: list[dict]):  # type: ignore[no-untyped-def]
-    for node in nodes:
-        yield node
-        yield from _walk(node.get("children", []))

@@ -244,7 +244,7 @@ def scenario_dict(p: Payloads, prefix: str, scheme: str, cut_params: list[str]) 
     focus = FOCUS[prefix][0]
     return {
         "perfsim_scenario": 1,
-        "id": p(f"{prefix}.scenario.id"),  # free text; it only names the note's file
+        "id": f"hostile-{prefix}",  # ids are plain (letters, digits, - and _): the loader refuses markup
         "name": p.label(f"{prefix}.scenario.name"),
         "description": p(f"{prefix}.scenario.description"),
         "source": p(f"{prefix}.scenario.source"),
@@ -338,22 +338,22 @@ class Output:
 
 
 def _note_texts(h: Hostile, lang: str, prefix: str = "main") -> list[str]:
-    """What a briefing note on scenario ``prefix`` shows: scenario, defaults, levers, grades, the traced unit."""
+    """What a one-language briefing note on scenario ``prefix`` shows: the scenario's name, grades, the traced unit.
+
+    Notes speak one language: names appear in the note's language, and parameters appear in words
+    (grade names), not as ids; free texts written in the other language are left out.
+    """
     p = h.payloads
-    texts = [p[f"{prefix}.scenario.name.{lang}"], p[f"{prefix}.scenario.description"], p[f"{prefix}.scenario.source"]]
-    texts += [p[f"{prefix}.default.{i}.{k}"] for i in range(2) for k in ("item", "choice", "reason")]
-    texts += [h.cutoff["g1"], h.cutoff["g2"]]  # the levers table
+    texts = [p[f"{prefix}.scenario.name.{lang}"]]
     texts += [p[f"grade.{g}.{lang}"] for g in GRADES]
     # the trace appendix: a unit with both adjustments, both vetoes (lowest grade) and two flags raised
     unit, cls = FOCUS[prefix]
-    texts += [p[f"unit.{unit}"], p[f"unit.{unit}.name"], p[f"{prefix}.class.{cls}.zh"], p[f"{prefix}.class.{cls}.en"]]
+    texts += [p[f"unit.{unit}"], p[f"unit.{unit}.name"], p[f"{prefix}.class.{cls}.{lang}"]]
     leaves = DEPT_LEAVES if cls == "dept" else TOWN_LEAVES
-    texts += [p[f"{prefix}.indicator.{cls}.{leaf}.{lg}"] for leaf in leaves for lg in ("zh", "en")]
-    texts += [p[f"{prefix}.section.dept.key.zh"]] if cls == "dept" else []
-    texts += [p[f"{prefix}.adjustment.{a}.zh"] for a in ADJUSTMENTS]
-    texts += [p[f"{prefix}.veto.{v}.{lg}"] for v in VETOES for lg in ("zh", "en")]
-    texts += [p["grade.g4.zh"], p["grade.g4.en"]]  # the traced grade, in both languages
-    texts += [p[f"{prefix}.flag.{f}.{k}"] for f in ("no_award", "unhappy") for k in ("zh", "en", "effect")]
+    texts += [p[f"{prefix}.indicator.{cls}.{leaf}.{lang}"] for leaf in leaves]
+    texts += [p[f"{prefix}.section.dept.key.{lang}"]] if cls == "dept" else []
+    texts += [p[f"{prefix}.veto.{v}.{lang}"] for v in VETOES]
+    texts += [p[f"{prefix}.flag.{f}.{lang}"] for f in ("no_award", "unhappy")]
     if prefix == "main":  # the units near a cut-off
         texts += [p[f"unit.{i}{k}"] for i in NEAR for k in ("", ".name")]
     return list(dict.fromkeys(texts))
@@ -383,13 +383,11 @@ def outputs(hostile: Hostile, tmp_path_factory) -> dict[str, Output]:
     note("note-en", ["--lang", "en"], _note_texts(h, "en"))
     note("note-base-en", ["--lang", "en"], _note_texts(h, "en", "base"), h.baseline)  # the other class, traced
     note("note-vs-en", ["--vs", str(h.baseline), "--lang", "en"], [*_note_texts(h, "en"), p["base.scenario.name.en"]])
-    note("note-set-zh", ["--set", f"{h.cutoff['g1']}=85", "--lang", "zh"], [*_note_texts(h, "zh"), h.cutoff["g1"]])
+    note("note-set-zh", ["--set", f"{h.cutoff['g1']}=85", "--lang", "zh"], _note_texts(h, "zh"))
     batch = out / "batch"
     code = _run(["batch", str(h.sweep), "-o", str(batch), "--quiet"])
     variant = batch / "briefings" / "variant-00000.zh.html"
-    found["batch-note-zh"] = Output(
-        code, variant if variant.exists() else None, [*_note_texts(h, "zh"), h.cutoff["g1"]]
-    )
+    found["batch-note-zh"] = Output(code, variant if variant.exists() else None, _note_texts(h, "zh"))
     index = [p["main.scenario.name.zh"], f"param {h.cutoff['g1']}", f"param {h.cutoff['g2']}"]
     index += [f"share {p[f'grade.{g}.zh']}" for g in GRADES]
     found["batch-index"] = Output(code, batch / "index.html" if (batch / "index.html").exists() else None, index)
@@ -401,7 +399,7 @@ def outputs(hostile: Hostile, tmp_path_factory) -> dict[str, Output]:
 # Elements the notes and the index are made of (page, sections, pandas tables, vl-convert's inline SVG).
 ALLOWED_TAGS = {
     *("html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "b", "ul", "li", "pre", "a"),
-    *("table", "thead", "tbody", "tr", "th", "td", "div", "span", "br"),
+    *("table", "thead", "tbody", "tr", "th", "td", "div", "span", "br", "header", "section", "figure"),
     *("svg", "g", "path", "rect", "line", "text", "defs", "clippath", "lineargradient", "stop", "tspan", "circle"),
 }
 FORBIDDEN_TAGS = {

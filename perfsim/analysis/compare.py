@@ -1,4 +1,4 @@
-"""Reform against baseline: grade transitions, units that change grade, rank shifts and money moved."""
+"""Reform against baseline: grade transitions, units that change grade, rank shifts, budgets and pay."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..engine import Evaluation
 from ..errors import PerfsimError
-from .metrics import budget_change
+from .metrics import money
 
 
 @dataclass
@@ -19,8 +19,11 @@ class Comparison:
     transitions: pd.DataFrame
     """Units per baseline grade (rows) and reform grade (columns)."""
     units: pd.DataFrame
-    """Every unit: totals, grades, ranks and next year's budget change under both, and the differences."""
+    """Every unit: totals, grades, ranks, next year's budget and pay under both, and the differences (yuan)."""
     summary: dict[str, float]
+    """Counts, and money in yuan: ``net budget change`` (Σ reform next budgets − Σ baseline next budgets),
+    ``gross budget moved`` (Σ |difference| per unit), ``baseline next budgets``, ``reallocated`` (through
+    the pool, reform), ``net pay change``, ``baseline pay``; money keys only where the schemes have such rules."""
 
     @property
     def changed(self) -> pd.DataFrame:
@@ -55,7 +58,7 @@ def compare(baseline: Evaluation, reform: Evaluation, draw: int = 0) -> Comparis
     r_grade = pick(reform, reform.grade, order).astype(int)
     b_rank = pick(baseline, baseline.rank)
     r_rank = pick(reform, reform.rank, order)
-    b_money, r_money = budget_change(baseline), budget_change(reform)
+    b_money, r_money = money(baseline), money(reform)
     units = pd.DataFrame(
         {
             "unit": base_units,
@@ -69,10 +72,17 @@ def compare(baseline: Evaluation, reform: Evaluation, draw: int = 0) -> Comparis
     )
     units["total change"] = units["reform total"] - units["baseline total"]
     units["rank shift"] = units["reform rank"] - units["baseline rank"]
-    if b_money is not None and r_money is not None:
-        units["baseline budget change"] = pick(baseline, b_money)
-        units["reform budget change"] = pick(reform, r_money, order)
-        units["money moved"] = units["reform budget change"] - units["baseline budget change"]
+    b_change, r_change = b_money.budget_change, r_money.budget_change
+    if b_change is not None and r_change is not None:
+        assert b_money.next_budget is not None and r_money.next_budget is not None
+        units["baseline budget change"] = pick(baseline, b_change)
+        units["reform budget change"] = pick(reform, r_change, order)
+        units["budget difference"] = pick(reform, r_money.next_budget, order) - pick(baseline, b_money.next_budget)
+    b_pay, r_pay = b_money.pay_total, r_money.pay_total
+    if b_pay is not None or r_pay is not None:
+        units["baseline pay"] = pick(baseline, b_pay) if b_pay is not None else 0.0
+        units["reform pay"] = pick(reform, r_pay, order) if r_pay is not None else 0.0
+        units["pay difference"] = units["reform pay"] - units["baseline pay"]
     matrix = np.zeros((len(grades), len(grades)), dtype=np.int64)
     np.add.at(matrix, (b_grade, r_grade), 1)
     transitions = pd.DataFrame(matrix, index=pd.Index(grades, name="baseline"), columns=pd.Index(grades, name="reform"))
@@ -84,7 +94,13 @@ def compare(baseline: Evaluation, reform: Evaluation, draw: int = 0) -> Comparis
         "mean total change": float(units["total change"].mean()),
         "mean abs rank shift": float(units["rank shift"].abs().mean()),
     }
-    if "money moved" in units:
-        summary["money moved (sum of |change|)"] = float(units["money moved"].abs().sum())
-        summary["net money change"] = float(units["money moved"].sum())
+    if "budget difference" in units:
+        assert b_money.next_budget is not None and r_money.received is not None
+        summary["net budget change"] = float(units["budget difference"].sum())
+        summary["gross budget moved"] = float(units["budget difference"].abs().sum())
+        summary["baseline next budgets"] = float(pick(baseline, b_money.next_budget).sum())
+        summary["reallocated"] = float(pick(reform, r_money.received).sum())
+    if "pay difference" in units:
+        summary["net pay change"] = float(units["pay difference"].sum())
+        summary["baseline pay"] = float(units["baseline pay"].sum())
     return Comparison(transitions, units, summary)

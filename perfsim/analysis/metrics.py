@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -22,6 +24,52 @@ def budget_change(ev: Evaluation) -> NDArray[np.float64] | None:
         return None
     outcome, _ = apply_consequences(ev, parts=("budget",))
     return to_yuan(outcome.next_budget - outcome.budget)
+
+
+@dataclass
+class Money:
+    """What an evaluation's consequence rules do with money, per draw and unit, in yuan.
+
+    ``budget`` is this year's budget and ``next_budget`` next year's (None without budget rules);
+    ``received`` what reallocation hands each unit out of the pool; ``pay`` each pay part
+    (``bonus`` months, pool ``base``, ``departed``, ``incentive``). Everything comes from
+    :func:`perfsim.consequences.apply_consequences`, so it equals the ledger to the fen.
+    """
+
+    budget: NDArray[np.float64] | None
+    next_budget: NDArray[np.float64] | None
+    received: NDArray[np.float64] | None
+    pay: dict[str, NDArray[np.float64]]
+
+    @property
+    def budget_change(self) -> NDArray[np.float64] | None:
+        """Next year's budget minus this year's (yuan)."""
+        if self.budget is None or self.next_budget is None:
+            return None
+        return self.next_budget - self.budget
+
+    @property
+    def pay_total(self) -> NDArray[np.float64] | None:
+        """All pay parts added (yuan), or None for a scheme without pay rules."""
+        if not self.pay:
+            return None
+        return np.sum(list(self.pay.values()), axis=0)  # type: ignore[no-any-return]
+
+
+def money(ev: Evaluation) -> Money:
+    """Budgets and pay that ``ev``'s grades lead to (see :class:`Money`)."""
+    rules = ev.compiled.scheme.consequences
+    parts = tuple(p for p in ("budget", "pay") if rules is not None and getattr(rules, p) is not None)
+    if not parts:
+        return Money(None, None, None, {})
+    outcome, _ = apply_consequences(ev, parts=parts)
+    budgeted = "budget" in parts
+    return Money(
+        to_yuan(outcome.budget) if budgeted else None,
+        to_yuan(outcome.next_budget) if budgeted else None,
+        to_yuan(outcome.received) if budgeted else None,
+        dict(outcome.pay),
+    )
 
 
 def outcome_metrics(ev: Evaluation, baseline_grade: NDArray[np.int8] | None = None) -> pd.DataFrame:
