@@ -44,6 +44,8 @@ def department_population(n_units: int, seed: int = 1) -> pd.DataFrame:
     frame["staff"] = rng.integers(8, 60, n_units)
     frame["salary"] = np.round(rng.normal(4200, 500, n_units), -1)
     frame["satisfaction"] = np.clip(np.round(latent - 8 + rng.normal(0, 8, n_units), 1), 0, 100)
+    for veto in perfsim.load_scheme(SCHEME).vetoes:  # the data must give every veto; the floor has none
+        frame[veto.id] = 0
     return frame
 
 

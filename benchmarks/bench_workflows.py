@@ -3,9 +3,9 @@
 1. Scheme explorer: one slider change on a 1,000-unit scenario, recomputing results and the
    chart spec (median of 30), against the bare-numpy floor of the same evaluation.
 2. ``perfsim batch``: 1,000 variants of a 1,000-unit scenario (numbers only), 1 and 2 workers.
-3. Briefing note: ``perfsim.briefing.brief`` (content, papermill run of the template, HTML
+3. Briefing note: ``perfsim.publish.brief`` (content, papermill run of the template, HTML
    export), against papermill's own cost of executing an empty notebook (median of 5 each,
-   after one warm-up).
+   after one warm-up); and the extra cost of printing the note to PDF (Chromium).
 
 Run: ``python benchmarks/bench_workflows.py``.
 """
@@ -24,8 +24,8 @@ import papermill
 import yaml
 
 from perfsim.batch import run_batch
-from perfsim.briefing import brief
 from perfsim.explorer import Explorer
+from perfsim.publish import brief
 from perfsim.scenario import load_scenario
 
 try:
@@ -122,10 +122,14 @@ chunk: 100
         def run_brief() -> None:
             brief(scenario, tmp_path / "notes", params={"cutoff:优秀": 85.0 + next(counter) / 10})
 
+        def run_brief_pdf() -> None:
+            brief(scenario, tmp_path / "pdf", params={"cutoff:优秀": 85.0 + next(counter) / 10}, pdf=True)
+
         run_empty()
         run_brief()  # warm-up: first kernel, first chart rendering
         t_empty = median_time(run_empty, 5)
         t_brief = median_time(run_brief, 5)
+        t_pdf = median_time(run_brief_pdf, 3)
 
     print(f"{'case':<58} {'time':>10} {'ratio':>8}  target")
     print(
@@ -140,6 +144,13 @@ chunk: 100
         f"{t_brief / t_empty:>7.2f}×  ≤ 1.5× papermill on an empty notebook"
     )
     print(f"{'  papermill on an empty notebook (median)':<58} {t_empty:>9.2f}s")
+    print(f"{'  the same note with --pdf (median): extra cost of the PDF':<58} {t_pdf - t_brief:>9.2f}s")
+    verdicts = {
+        "slider ≤ 100 ms": t_slider <= 0.1,
+        "batch ≤ 10 s": all(secs <= 10 for secs in batch.values()),
+        "note ≤ 1.5× empty papermill": t_brief <= 1.5 * t_empty,
+    }
+    print("verdict: " + "; ".join(f"{k}: {'met' if ok else 'NOT met'}" for k, ok in verdicts.items()))
 
 
 if __name__ == "__main__":

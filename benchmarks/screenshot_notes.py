@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from perfsim.publish import brief  # noqa: E402
 
 CASES = [
-    ("budget-lifecycle", {"rate:差": -50}),
+    ("budget-lifecycle", {"cutoff:良": 85}),
     ("qitai-county", {"cutoff:优秀": 85}),
     ("transport-bureau", {"quota:优胜": 0.3}),
 ]

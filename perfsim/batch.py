@@ -8,9 +8,11 @@ any moment can be rerun: finished chunks are skipped, nothing is left half-writt
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import math
+import os
 import re
 import time
 import traceback
@@ -25,19 +27,26 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from . import __version__
-from .analysis.metrics import outcome_metrics
+from .analysis.metrics import money, outcome_metrics
 from .analysis.weights import renormalised, tier_of
+from .batch_index import write_index
 from .engine import evaluate
 from .errors import ParameterError, PerfsimError
-from .limits import MAX_VARIANTS, check_variants, grid_size
+from .inputs import read_bytes, read_text
+from .limits import MAX_SEED, MAX_VARIANTS, check_variants, grid_size
 from .models import Model
 from .outputs import check_output_folder, clean_stale_temps, folder_lock, write_atomic, write_csv, write_text
-from .scenario import load_scenario
-from .scheme import read_yaml_model
+from .scenario import load_scenario, named_by
+from .scheme import read_yaml_model, read_yaml_model_doc
 from .workers import worker_pool
 
-SCHEDULER_TIMEOUT = 10
-"""Seconds to reach a Dask scheduler before giving up (a local one answers in well under one)."""
+SCHEDULER_TIMEOUT = 5
+"""Seconds to reach a Dask scheduler before giving up (a local one answers in well under one, a
+cluster's within a second or two; a user waiting on a typo should not wait longer)."""
+MAX_MANIFEST_BYTES = 2**30
+"""The largest manifest read back: a million variants (the batch limit) at a few hundred bytes each."""
+MAX_CHUNK_BYTES = 256 * 2**20
+"""The largest chunk of metrics read back (at most 10,000 variants × a few dozen metrics)."""
 
 
 class RandomVariants(Model):
@@ -95,7 +104,7 @@ class SweepFile(Model):
     base: str
     """The base scenario, relative to the sweep file."""
     vary: Vary
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     report: list[int] | Literal["all", "none"] = "none"
     """Variant indices to write briefing notes for."""
     lang: Literal["zh", "en"] = "zh"
@@ -112,6 +121,13 @@ class SweepFile(Model):
 
 
 def read_sweep(path: str | Path) -> SweepFile:
+    """Read and validate a sweep file (without loading its base scenario).
+
+    Raises
+    ------
+    SchemeError
+        For a file that is not a sweep file or does not validate, naming the field and its line.
+    """
     return read_yaml_model(path, SweepFile, "perfsim_sweep", "sweep file")  # type: ignore[no-any-return]
 
 
@@ -188,7 +204,7 @@ def run_task(task: Task) -> dict[str, Any]:
         stacked = {n: np.array([p.get(n, compiled.parameters[n].nominal) for _, p in good]) for n in names}
         baseline = evaluate(compiled, data)
         ev = evaluate(compiled, data, stacked)
-        metrics = outcome_metrics(ev, baseline.grade[0])
+        metrics = outcome_metrics(ev, baseline.grade[0], money(baseline))
         metrics.insert(0, "variant", [i for i, _ in good])
         grades = np.array([g.zh for g in compiled.grades])
         units = pd.DataFrame(
@@ -209,21 +225,51 @@ def run_task(task: Task) -> dict[str, Any]:
     }
 
 
+_START_OVER = "delete the output folder (or choose another) to start the batch over"
+
+
+def read_manifest(path: str | Path) -> Any:
+    """A batch's ``manifest.json``, read through the input layer (not remembered as an input: it is rewritten).
+
+    Parameters
+    ----------
+    path
+        The manifest file.
+
+    Returns
+    -------
+    Any
+        The parsed JSON.
+
+    Raises
+    ------
+    PerfsimError
+        For a manifest that is not a regular file (a folder, a link to a device), cannot be
+        read, or is not JSON; the fix is to start the batch over.
+    """
+    try:
+        return json.loads(read_text(path, limit=MAX_MANIFEST_BYTES, what="batch manifest", protect=False))
+    except PerfsimError as exc:
+        raise PerfsimError(exc.message, file=path, field=exc.field, hint=_START_OVER) from None
+    except ValueError:
+        raise PerfsimError("the manifest of this output folder is damaged", file=path, hint=_START_OVER) from None
+
+
 class Manifest:
     """``manifest.json``: every variant's parameters, status, timing, outputs; rewritten atomically."""
 
     def __init__(self, path: Path, sweep: SweepFile, sweep_path: Path, all_variants: list[dict[str, float]]):
         self.path = path
         self.data: dict[str, Any]
-        if path.exists():
+        if os.path.lexists(path):
+            self.data = read_manifest(path)
             try:
-                self.data = json.loads(path.read_text(encoding="utf-8"))
                 [v["params"] for v in self.data["variants"]]
-            except (ValueError, KeyError, TypeError):
+            except (KeyError, TypeError):
                 raise PerfsimError(
                     "the manifest of this output folder is damaged",
                     file=path,
-                    hint="delete the output folder (or choose another) to start the batch over",
+                    hint=_START_OVER,
                 ) from None
             if [v["params"] for v in self.data["variants"]] != all_variants:
                 raise PerfsimError(
@@ -315,9 +361,12 @@ def run_batch(
     """
 
     sweep_path = Path(sweep_path)
-    sweep = read_sweep(sweep_path)
+    sweep, doc = read_yaml_model_doc(sweep_path, SweepFile, "perfsim_sweep", "sweep file")
     scenario_path = (sweep_path.parent / sweep.base).resolve()
-    scenario = load_scenario(scenario_path)  # clear errors before any work
+    try:
+        scenario = load_scenario(scenario_path)  # clear errors before any work
+    except PerfsimError as exc:
+        raise named_by(exc, sweep_path, "base", doc.line_of(("base",))) from None
     all_variants = variants(sweep)
     for name in {k for v in all_variants for k in v}:
         if name not in scenario.compiled.parameters:
@@ -400,14 +449,14 @@ def _run(
     write_atomic(out / "variants.csv", lambda p: write_csv(summary, p))
     if briefings:
         _briefings(sweep, scenario_path, out, manifest, progress)
-    _index(out, sweep, scenario.spec.name.zh if sweep.lang == "zh" else scenario.spec.name.en, manifest, summary)
+    write_index(out, sweep.id, sweep.seed, sweep.lang, scenario, summary, manifest.data)
 
 
 def collect(out: str | Path) -> pd.DataFrame:
     """Every variant's numbers from the chunk files, with its parameters, status and error."""
     out = Path(out)
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    frames = [pd.read_parquet(p) for p in sorted((out / "chunks").glob("chunk-*.metrics.parquet"))]
+    manifest = read_manifest(out / "manifest.json")
+    frames = [_read_chunk(p) for p in sorted((out / "chunks").glob("chunk-*.metrics.parquet"))]
     metrics = (
         pd.concat([f for f in frames if len(f)], ignore_index=True)
         if any(len(f) for f in frames)
@@ -427,10 +476,23 @@ def collect(out: str | Path) -> pd.DataFrame:
     return rows.merge(metrics, on="variant", how="left")
 
 
+def _read_chunk(path: Path) -> pd.DataFrame:
+    """One chunk's metrics, read through the input layer (a chunk replaced by a folder or a device is refused)."""
+    again = "delete this chunk file and run the batch again: its variants are computed again"
+    try:
+        raw = read_bytes(path, limit=MAX_CHUNK_BYTES, what="chunk file", protect=False)
+    except PerfsimError as exc:
+        raise PerfsimError(exc.message, file=path, field=exc.field, hint=again) from None
+    try:
+        return pd.read_parquet(io.BytesIO(raw))
+    except (ValueError, OSError):  # pyarrow's ArrowInvalid and ArrowIOError
+        raise PerfsimError("a chunk file of this batch is damaged", file=path, hint=again) from None
+
+
 def _briefings(sweep: SweepFile, scenario: Path, out: Path, manifest: Manifest, progress: bool) -> None:
     from tqdm import tqdm
 
-    from .briefing import brief
+    from .publish import brief, note_stem
 
     loaded = load_scenario(scenario)
     wanted = (
@@ -440,7 +502,7 @@ def _briefings(sweep: SweepFile, scenario: Path, out: Path, manifest: Manifest, 
     )
     for index in tqdm(list(wanted), desc="briefings", disable=not progress):
         entry = manifest.data["variants"][index]
-        name = f"variant-{index:05d}.{sweep.lang}"
+        name = note_stem(f"variant-{index:05d}", entry["params"], None, sweep.lang)
         target = out / "briefings" / f"{name}.html"
         if entry["status"] != "done" or target.exists():
             continue
@@ -450,60 +512,3 @@ def _briefings(sweep: SweepFile, scenario: Path, out: Path, manifest: Manifest, 
         except Exception as exc:  # one failed note must not stop the batch; the manifest keeps the error
             entry["briefing_error"] = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         manifest.save()
-
-
-INDEX_WORDS = {
-    "zh": {
-        "variant": "方案",
-        "status": "状态",
-        "error": "错误",
-        "briefing": "简报",
-        "done": "个完成",
-        "failed": "个失败",
-        "seed": "随机种子",
-    },
-    "en": {
-        "variant": "variant",
-        "status": "status",
-        "error": "error",
-        "briefing": "note",
-        "done": "done",
-        "failed": "failed",
-        "seed": "seed",
-    },
-}
-
-
-def _index(out: Path, sweep: SweepFile, title: str, manifest: Manifest, summary: pd.DataFrame) -> None:
-    """``index.html``: one row per variant with its numbers and a link to its note; every text escaped."""
-    from .briefing import STYLE
-    from .outputs import cell_text, markup, write_html
-
-    words = INDEX_WORDS[sweep.lang]
-    links = {v["index"]: v.get("briefing") for v in manifest.data["variants"]}
-    shown = summary.rename(columns={"variant": words["variant"], "status": words["status"], "error": words["error"]})
-    rows = [
-        {
-            "cells": [cell_text(x) for x in values],
-            "link": links.get(int(index)),
-            "link_text": Path(links[int(index)]).name if links.get(int(index)) else "",
-        }
-        for index, values in zip(summary["variant"], shown.itertuples(index=False))
-    ]
-    variants_ = manifest.data["variants"]
-    write_html(
-        out / "index.html",
-        "index.html.j2",
-        lang=sweep.lang,
-        title=f"{sweep.id}: {title}",
-        style=markup(STYLE),
-        sweep=sweep.id,
-        heading=title,
-        done=sum(v["status"] == "done" for v in variants_),
-        failed=sum(v["status"] == "failed" for v in variants_),
-        version=__version__,
-        seed=sweep.seed,
-        words=words,
-        columns=[*map(str, shown.columns), words["briefing"]],
-        rows=rows,
-    )

@@ -7,26 +7,41 @@ import json
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .compile import CompiledScheme, compile_scheme
 from .data import UnitData, load_units
 from .engine import evaluate
-from .errors import PerfsimError
-from .limits import check_panel, check_seed, check_workers
+from .errors import ParameterError, PerfsimError
+from .limits import check_panel, check_periods, check_seed, check_workers
 from .lint import lint
+from .models import Label
 from .outputs import check_output_folder, check_output_path, write_table, write_text
 from .results import explain, results_frame
-from .scenario import is_scenario_file, list_scenarios, load_scenario, read_scenario_file
+from .scenario import Scenario, is_scenario_file, list_scenarios, load_scenario, read_scenario_file
 from .scheme import Scheme, load_scheme
 
 EXIT_USER_ERROR = 2
 
 
-def _load(source: Path, data_path: Path | None, encoding: str) -> tuple[CompiledScheme, UnitData]:
-    """A scenario bundle (which names its data), or a scheme file plus a data file."""
+def _load(
+    source: Path, data_path: Path | None, encoding: str, out: Path | None = None
+) -> tuple[CompiledScheme, UnitData]:
+    """A scenario bundle (which names its data), or a scheme file plus a data file.
+
+    ``out``, the command's output file, is checked again once every input has been read: the
+    files a scenario names are known only now, and none of them may be the output.
+    """
+    compiled, data = _read_inputs(source, data_path, encoding)
+    if out is not None:
+        check_output_path(out)
+    return compiled, data
+
+
+def _read_inputs(source: Path, data_path: Path | None, encoding: str) -> tuple[CompiledScheme, UnitData]:
     if is_scenario_file(source):
         if data_path is not None:
             raise PerfsimError(
@@ -53,7 +68,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         return 0
     width = max(len(str(path)) for path, _ in found)
     for path, spec in found:
-        print(f"{str(path):<{width}}  {spec.name.zh} — {spec.description}")
+        description = spec.description.zh if isinstance(spec.description, Label) else spec.description
+        print(f"{str(path):<{width}}  {spec.name.zh} — {description}")
     return 0
 
 
@@ -63,7 +79,7 @@ def _inputs(args: argparse.Namespace) -> list[Path]:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     out = check_output_path(args.output, inputs=_inputs(args)) if args.output else None
-    compiled, data = _load(args.scheme, args.data, args.encoding)
+    compiled, data = _load(args.scheme, args.data, args.encoding, out)
     scheme = compiled.scheme
     frame = results_frame(evaluate(compiled, data, detail=True))
     if out is not None:
@@ -96,7 +112,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate
 
     out = check_output_path(args.output, inputs=_inputs(args)) if args.output else None
-    compiled, data = _load(args.scheme, args.data, args.encoding)
+    compiled, data = _load(args.scheme, args.data, args.encoding, out)
     if is_scenario_file(args.scheme):  # the scenario's simulation defaults, unless given
         defaults = read_scenario_file(args.scheme).analysis.simulation
         args.years = args.years if args.years is not None else defaults.years
@@ -108,6 +124,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     args.draws = 100 if args.draws is None else args.draws
     args.seed = 0 if args.seed is None else args.seed
     args.capacity_elasticity = 0.1 if args.capacity_elasticity is None else args.capacity_elasticity
+    check_periods(args.years, args.draws)
     check_seed(args.seed)
     if out is not None:
         check_panel(args.years * args.draws * len(data), out.suffix.lower())
@@ -122,15 +139,25 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_brief(args: argparse.Namespace) -> int:
-    from .briefing import brief
+    from .publish import brief
 
     if not is_scenario_file(args.scenario):
         raise PerfsimError(f"{args.scenario} is not a scenario file", hint="brief on scenarios/<name>.yaml")
     params = dict(_parse_assignment(text) for text in args.set or [])
     check_output_folder(args.output, inputs=[p for p in (args.scenario, args.vs) if p is not None])
-    path = brief(args.scenario, args.output, vs=args.vs, params=params, lang=args.lang)
+    scenario = load_scenario(args.scenario)
+    _check_set(scenario, params)
+    path = brief(scenario, args.output, vs=args.vs, params=params, lang=args.lang, pdf=args.pdf)
     print(f"wrote {path}")
     return 0
+
+
+def _check_set(scenario: Scenario, params: Mapping[str, float]) -> None:
+    """Check ``--set`` values against the scenario's parameters, blaming ``--set`` (not the scenario)."""
+    try:
+        scenario.compiled.parameters.resolve(params)
+    except ParameterError as exc:
+        raise ParameterError(exc.message, field="--set", hint=exc.hint) from None
 
 
 def _parse_assignment(text: str) -> tuple[str, float]:
@@ -183,8 +210,22 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line as perfsim reports any mistake.
+
+    One ``perfsim: error:`` message with a ``fix:`` line and exit code 2, instead of a usage
+    dump; subcommand parsers are made of this class too.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` as a perfsim error pointing at ``--help``, and exit with code 2."""
+        problem = PerfsimError(message, hint=f"see `{self.prog} --help`")
+        self.exit(EXIT_USER_ERROR, f"perfsim: error: {problem}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The ``perfsim`` argument parser, with one subcommand parser per command."""
+    parser = _Parser(
         prog="perfsim",
         description="Simulate performance-evaluation schemes (预算绩效, 政府绩效考核, 绩效工资).",
     )
@@ -262,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vs", type=Path, help="a baseline scenario on the same units")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a parameter change (repeatable)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the note (default zh)")
+    p.add_argument("--pdf", action="store_true", help="also print the note to an A4 PDF beside it (needs chromium)")
     p.add_argument("-o", "--output", type=Path, default=Path("briefings"), help="output folder (default briefings)")
     p.set_defaults(run=_cmd_brief)
 

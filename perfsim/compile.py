@@ -88,10 +88,11 @@ class ParameterSpace:
                 )
             p = self.params[name]
             if arr.min() < p.lower - 1e-12 or arr.max() > p.upper + 1e-12:
+                got = f"not {arr[0]:g}" if arr.size == 1 else f"got {arr.min():g} to {arr.max():g}"
                 raise ParameterError(
-                    f"parameter '{name}' must lie in [{p.lower:g}, {p.upper:g}]; got {arr.min():g} to {arr.max():g}",
+                    f"parameter '{name}' must lie in [{p.lower:g}, {p.upper:g}], {got}",
                     field=name,
-                    hint="narrow the range",
+                    hint="give a value in that range" if arr.size == 1 else "narrow the range",
                 )
             if arr.size > 1:
                 if draws not in (1, arr.size):

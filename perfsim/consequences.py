@@ -585,11 +585,14 @@ def apply_consequences(
         "suspended": zeros.astype(bool),
         "ladder_step": zeros,
     }
-    if rules.budget is not None and "budget" in parts:
-        money.update(_budget(ev, rules.budget, before, shape))
-        after.budget = money["next_budget"]
-        after.ladder_streak = money.pop("ladder_streak")
-    pay, pay_pool = _pay(ev, rules.pay, shape) if rules.pay is not None and "pay" in parts else ({}, None)
+    # every amount goes through the money layer (to_cents, scale_cents), which refuses one that
+    # overflowed to ±inf or NaN by name: numpy's RuntimeWarning ahead of that message is noise
+    with np.errstate(over="ignore", invalid="ignore"):
+        if rules.budget is not None and "budget" in parts:
+            money.update(_budget(ev, rules.budget, before, shape))
+            after.budget = money["next_budget"]
+            after.ladder_streak = money.pop("ladder_streak")
+        pay, pay_pool = _pay(ev, rules.pay, shape) if rules.pay is not None and "pay" in parts else ({}, None)
     flags = _flags(ev, rules.flags, after, shape) if "flags" in parts else {}
     if any(f.when.most for f in rules.flags) and any(
         (after.period + 1) % (f.when.window or 1) == 0 for f in rules.flags if f.when.most

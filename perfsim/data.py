@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from . import scheme as s
 from .compile import CompiledScheme
-from .errors import DataError
+from .errors import CONTROL, DataError
 from .inputs import check_file, format_size, read_bytes, read_text
 from .money import MAX_YUAN
 from .numeric import round_count
@@ -48,7 +48,7 @@ MAX_LINE_CHARS = 4 * 2**20
 MAX_XLSX_EXPANDED = 2**30
 """An .xlsx file is a ZIP archive; refuse one that claims to expand beyond 1 GiB (a "zip bomb")."""
 _PANDAS_UNNAMED = re.compile(r"Unnamed: \d+(?:_level_\d+)?")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = CONTROL
 """Control characters (tab and line feed excepted) and bidirectional overrides: in a cell they
 garble terminals and reports, or make a unit id look like another."""
 NOT_APPLICABLE_TOKENS = frozenset({"不适用", "n/a", "N/A", "NA", "na"})

@@ -115,7 +115,7 @@ def _as_units(values: ArrayLike, n_units: int, what: str) -> Array:
     return arr
 
 
-def _check_finite(values: Array, data: UnitData, what: str) -> None:
+def _check_finite(values: Array, compiled: CompiledScheme, data: UnitData, what: str) -> None:
     """Refuse totals that overflowed to ±inf or NaN: graded as they are, they would get the top grade."""
     finite = np.isfinite(values)
     if finite.all():
@@ -124,16 +124,24 @@ def _check_finite(values: Array, data: UnitData, what: str) -> None:
 
     bad = np.flatnonzero(~finite.all(axis=0)) if values.ndim == 2 else np.flatnonzero(~finite)
     shown = ", ".join(data.units[i] for i in bad[:5]) + (f" and {bad.size - 5:,} more" if bad.size > 5 else "")
-    # error path only: name the data columns with the largest magnitudes among these units
+    # error path only: name the data columns with the largest magnitudes among these units, adjustment
+    # items at the points they add (events × the scheme's points per event), as they enter the sum
     size = {name: float(np.abs(np.where(np.isnan(col[bad]), 0.0, col[bad])).max()) for name, col in data.values.items()}
+    text = {name: f"{name} (up to {size[name]:.3g})" for name in size}
+    for j, item in enumerate(compiled.adjustment_items):
+        count = float(np.abs(np.nan_to_num(data.adjustments[bad, j])).max())
+        size[item.id] = count * (item.per_event or 1.0)
+        per_event = f" events × {item.per_event:.3g} points each" if item.per_event else ""
+        text[item.id] = f"{item.id} (up to {count:.3g}{per_event})"
     largest = sorted((n for n in size if size[n] > 0), key=lambda n: -size[n])[:3]
-    columns = ", ".join(f"{n} (up to {size[n]:.3g})" for n in largest) or "none"
+    columns = ", ".join(text[n] for n in largest) or "none"
     raise DataError(
         f"{what} is not a finite number for {bad.size:,} unit(s): {shown}; their values are too large for "
         f"the scheme's formulas (a score overflowed float64); largest values: {columns}",
         file=data.source,
         hint="check these units' values for a misplaced decimal point, a unit mistake or a corrupt cell; "
-        "completion ratios and per-unit standards must be of ordinary size",
+        "completion ratios and per-unit standards must be of ordinary size, and so must the scheme's "
+        "points per event",
     )
 
 
@@ -382,38 +390,41 @@ def evaluate(
             field="vetoes",
             hint=f"the data have {data.vetoes.shape} units × veto items",
         )
-    weighted = np.zeros((1, n_units))
-    details: list[ClassDetail | None] = []
-    for ci, cc in enumerate(compiled.classes):
-        units = np.flatnonzero(data.class_index == ci)
-        if units.size == 0:
-            details.append(None)
-            continue
-        part, class_detail = _evaluate_class(
-            compiled, cc, data, units, draws, replaced, _boundaries(compiled, cc, detail), veto_flags
-        )
-        if part.shape[0] > weighted.shape[0]:
-            weighted = np.broadcast_to(weighted, (part.shape[0], n_units)).copy()
-        weighted[:, units] = part
-        details.append(class_detail if detail or scheme.grading.ranking.break_by else None)
+    # a score that overflows to ±inf (or inf − inf = NaN) is refused below by _check_finite, naming the
+    # units and columns; numpy's RuntimeWarning printed ahead of that message would only be noise
+    with np.errstate(over="ignore", invalid="ignore"):
+        weighted = np.zeros((1, n_units))
+        details: list[ClassDetail | None] = []
+        for ci, cc in enumerate(compiled.classes):
+            units = np.flatnonzero(data.class_index == ci)
+            if units.size == 0:
+                details.append(None)
+                continue
+            part, class_detail = _evaluate_class(
+                compiled, cc, data, units, draws, replaced, _boundaries(compiled, cc, detail), veto_flags
+            )
+            if part.shape[0] > weighted.shape[0]:
+                weighted = np.broadcast_to(weighted, (part.shape[0], n_units)).copy()
+            weighted[:, units] = part
+            details.append(class_detail if detail or scheme.grading.ranking.break_by else None)
 
-    bonus, deduction = _adjustments(compiled, data, draws)
-    lo, hi = scheme.clamp.min, scheme.clamp_max
-    lo_v = -np.inf if lo is None else lo
-    hi_v = np.inf if hi is None else hi
-    before = weighted + bonus - deduction
-    # checked before the clamp, which would turn an overflowed +inf into the top score
-    _check_finite(before, data, "the weighted sum of the indicators plus adjustments")
-    if scheme.adjustments is not None and scheme.adjustments.apply == "after_clamp":
-        clamped_part = np.clip(weighted, lo_v, hi_v)
-        clamped = clamped_part != weighted
-        total = clamped_part + bonus - deduction
-    else:
-        total = np.clip(before, lo_v, hi_v)
-        clamped = total != before
-    total = round_half_up(total, scheme.rounding.total) if scheme.rounding.total is not None else snap(total)
-    if lo is None or hi is None:  # rounding scales by 10**decimals, so an unclamped ~1e300 overflows there
-        _check_finite(total, data, "the rounded total")
+        bonus, deduction = _adjustments(compiled, data, draws)
+        lo, hi = scheme.clamp.min, scheme.clamp_max
+        lo_v = -np.inf if lo is None else lo
+        hi_v = np.inf if hi is None else hi
+        before = weighted + bonus - deduction
+        # checked before the clamp, which would turn an overflowed +inf into the top score
+        _check_finite(before, compiled, data, "the weighted sum of the indicators plus adjustments")
+        if scheme.adjustments is not None and scheme.adjustments.apply == "after_clamp":
+            clamped_part = np.clip(weighted, lo_v, hi_v)
+            clamped = clamped_part != weighted
+            total = clamped_part + bonus - deduction
+        else:
+            total = np.clip(before, lo_v, hi_v)
+            clamped = total != before
+        total = round_half_up(total, scheme.rounding.total) if scheme.rounding.total is not None else snap(total)
+        if lo is None or hi is None:  # rounding scales by 10**decimals, so an unclamped ~1e300 overflows there
+            _check_finite(total, compiled, data, "the rounded total")
     n_draws = max(draws.draws, total.shape[0], veto_flags.shape[0] if veto_flags.ndim == 3 else 1)
     total = np.broadcast_to(total, (n_draws, n_units))
     total_veto = [v for v, veto in enumerate(compiled.vetoes) if veto.scope == "total"]

@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Characters a terminal would act on, or that reorder text, rather than show: C0 and C1 controls
+(ESC starts a terminal escape sequence, CR rewrites the line) and bidirectional overrides. Tab
+and newline are kept: messages are laid out with them."""
+
+
+def printable(text: str) -> str:
+    """``text`` with every :data:`CONTROL` character written as a ``\\uXXXX`` escape.
+
+    Parameters
+    ----------
+    text
+        Text that may hold characters from a file or the command line.
+
+    Returns
+    -------
+    str
+        The same text, safe to print to a terminal.
+    """
+    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class PerfsimError(Exception):
@@ -39,10 +61,17 @@ class PerfsimError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        where = ": ".join(p for p in (self.file, self.field) if p)
-        text = f"{where}: {self.message}" if where else self.message
+        """The message as printed: ``file: field: message`` and a ``fix:`` line.
+
+        Every part may quote a file name, a cell or a command-line value, so control
+        characters are escaped here, once for all messages: a unit id holding an escape
+        sequence must not clear the user's terminal or fake a line of the message.
+        """
+        where = ": ".join(printable(p) for p in (self.file, self.field) if p)
+        message = printable(self.message)
+        text = f"{where}: {message}" if where else message
         if self.hint:
-            text += f"\n  fix: {self.hint}"
+            text += f"\n  fix: {printable(self.hint)}"
         return text
 
     def with_file(self, file: str | Path) -> PerfsimError:

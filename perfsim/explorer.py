@@ -20,6 +20,7 @@ from .analysis.weights import tier_of
 from .compile import Parameter
 from .engine import Evaluation, evaluate
 from .errors import ParameterError
+from .models import Label
 from .outputs import write_text
 from .results import results_frame
 from .scenario import Scenario
@@ -199,7 +200,7 @@ class Explorer:
             id=name,
             scheme=f"schemes/{name}.yaml",
             data=_relative(data_path, folder.resolve()),
-            description=f"{self.scenario.spec.description[:120]} (explorer variant)",
+            description=_variant_description(self.scenario.spec.description),
         )
         spec["defaults"] = [
             *spec.get("defaults", []),
@@ -218,3 +219,9 @@ def _relative(target: Path, start: Path) -> str:
 
 def _write_yaml(path: Path, data: dict, header: str) -> None:
     write_text(path, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100))
+
+
+def _variant_description(text: Label | str) -> dict[str, str] | str:
+    if isinstance(text, Label):
+        return {"zh": f"{text.zh[:120]}（探索器调整方案）", "en": f"{text.en[:120]} (explorer variant)"}
+    return f"{text[:120]} (explorer variant)"

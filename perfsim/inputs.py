@@ -16,6 +16,10 @@ before any parser sees a byte:
 
 Parsers then read from the returned bytes or text (``io.BytesIO`` for XLSX and Parquet),
 never from the path.
+
+Every file opened here is remembered (by device and inode, so another spelling of the path,
+a symlink or a hard link is the same file): the output layer refuses to write over any of
+them, whichever command, scenario or sweep named it.
 """
 
 from __future__ import annotations
@@ -36,6 +40,43 @@ _OPEN_FLAGS = (
     | getattr(os, "O_BINARY", 0)
 )
 _CHUNK = 1 << 20
+_read: set[tuple[int, int]] = set()
+"""(device, inode) of every file this process has read as input."""
+
+
+def remember_input(path: str | Path) -> None:
+    """Record ``path`` as an input, so that no output replaces it (a missing path is ignored).
+
+    Parameters
+    ----------
+    path
+        A file this command reads or is about to read.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    _read.add((st.st_dev, st.st_ino))
+
+
+def is_input(path: str | Path) -> bool:
+    """Whether ``path`` (through links) is a file read as input in this process.
+
+    Parameters
+    ----------
+    path
+        A file about to be written.
+
+    Returns
+    -------
+    bool
+        False also for a path that does not exist or cannot be examined.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) in _read
 
 
 def format_size(n: int) -> str:
@@ -119,8 +160,11 @@ def _os_error(path: Path, exc: OSError, what: str) -> PerfsimError:
     return PerfsimError(f"{what} cannot be read: {exc.strerror or exc}", file=path, hint="check the path")
 
 
-def _open(path: Path, what: str) -> int:
-    """Open a regular file for reading; refuse anything else. Returns the descriptor."""
+def _open(path: Path, what: str, protect: bool = True) -> int:
+    """Open a regular file for reading; refuse anything else. Returns the descriptor.
+
+    With ``protect``, the opened file is remembered as an input (see :func:`is_input`).
+    """
     try:
         # refuse special files before opening: opening some devices has side effects
         before = os.stat(path)
@@ -137,14 +181,16 @@ def _open(path: Path, what: str) -> int:
     except OSError as exc:
         raise _os_error(path, exc, what) from None
     # the path may have been swapped between stat and open: trust only the opened file
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    opened = os.fstat(fd)
+    if not stat.S_ISREG(opened.st_mode):
         os.close(fd)
-        raise _refuse_kind(path, mode, what)
+        raise _refuse_kind(path, opened.st_mode, what)
+    if protect:
+        _read.add((opened.st_dev, opened.st_ino))
     return fd
 
 
-def check_file(path: str | Path, *, what: str) -> None:
+def check_file(path: str | Path, *, what: str, protect: bool = True) -> None:
     """Refuse a path that is missing or not a regular file, without reading it.
 
     Parameters
@@ -153,22 +199,24 @@ def check_file(path: str | Path, *, what: str) -> None:
         The file.
     what
         What the file is, for messages (``"data file"``).
+    protect
+        Remember the file as an input, which no output may replace (see :func:`read_bytes`).
 
     Raises
     ------
     PerfsimError
         "… does not exist", "… is a folder, not a regular file", and so on.
     """
-    os.close(_open(Path(path), what))
+    os.close(_open(Path(path), what, protect))
 
 
-def read_head(path: str | Path, *, size: int, what: str) -> bytes:
+def read_head(path: str | Path, *, size: int, what: str, protect: bool = True) -> bytes:
     """The first ``size`` bytes of a regular file (fewer if it is shorter), with the checks of :func:`read_bytes`.
 
     For sniffing a file's kind; the size limit of the whole file is the reader's business.
     """
     p = Path(path)
-    fd = _open(p, what)
+    fd = _open(p, what, protect)
     try:
         return _read_upto(fd, size)
     finally:
@@ -187,7 +235,7 @@ def _read_upto(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_bytes(path: str | Path, *, limit: int, what: str) -> bytes:
+def read_bytes(path: str | Path, *, limit: int, what: str, protect: bool = True) -> bytes:
     """Read a whole regular file, at most ``limit`` bytes, refusing everything else clearly.
 
     Parameters
@@ -200,6 +248,9 @@ def read_bytes(path: str | Path, *, limit: int, what: str) -> bytes:
         exhaust memory.
     what
         What the file is, for messages (``"scheme file"``, ``"data file"``).
+    protect
+        Remember the file as an input, which no output may then replace (the default). False
+        only for perfsim's own outputs read back in order to be rewritten (a batch's manifest).
 
     Returns
     -------
@@ -213,7 +264,7 @@ def read_bytes(path: str | Path, *, limit: int, what: str) -> bytes:
         through a link), cannot be read, is empty, or is larger than ``limit``.
     """
     p = Path(path)
-    fd = _open(p, what)
+    fd = _open(p, what, protect)
     try:
         size = os.fstat(fd).st_size
         if size > limit:
@@ -275,12 +326,13 @@ def read_text(
     what: str,
     encoding: str = "utf-8",
     encoding_option: str | None = None,
+    protect: bool = True,
 ) -> str:
     """Read a regular text file through :func:`read_bytes` and decode it strictly.
 
     Parameters
     ----------
-    path, limit, what
+    path, limit, what, protect
         As for :func:`read_bytes`.
     encoding
         The text encoding; ``utf-8`` (the default) also accepts a byte-order mark.
@@ -301,7 +353,7 @@ def read_text(
     """
     codec = canonical_encoding(encoding, encoding_option)
     p = Path(path)
-    raw = read_bytes(p, limit=limit, what=what)
+    raw = read_bytes(p, limit=limit, what=what, protect=protect)
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as exc:

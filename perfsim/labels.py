@@ -58,7 +58,7 @@ class ParameterWords:
 
     def value(self, x: float) -> str:
         shown = x * self.scale
-        text = f"{shown:,.2f}".rstrip("0").rstrip(".") if math.isfinite(shown) else str(shown)
+        text = f"{shown:,.2f}".rstrip("0").rstrip(".").replace("-", "−") if math.isfinite(shown) else str(shown)
         return f"{text}{self.unit}" if self.unit == "%" else f"{text} {self.unit}"
 
     def change(self, old: float, new: float) -> str:

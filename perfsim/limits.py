@@ -60,10 +60,31 @@ def check_workers(workers: int, what: str = "--workers") -> int:
     )
 
 
+def check_periods(years: int, draws: int) -> None:
+    """Years and draws of a simulation each from 1 to its limit, named as the options that set them.
+
+    Parameters
+    ----------
+    years, draws
+        As given to :func:`perfsim.simulate.simulate` (from ``--years`` and ``--draws``).
+
+    Raises
+    ------
+    PerfsimError
+        Naming ``--years`` or ``--draws``, the range and the value given.
+    """
+    check_count("years (--years)", years, MAX_YEARS, f"simulate from 1 to {MAX_YEARS} periods, e.g. --years 10")
+    check_count(
+        "draws (--draws)",
+        draws,
+        MAX_DRAWS,
+        "a few hundred to a few thousand draws give stable shares, e.g. --draws 200",
+    )
+
+
 def check_simulation(years: int, draws: int, units: int, bytes_per_cell: int) -> None:
     """Years and draws within their limits, and the simulation's arrays within the memory limit."""
-    check_count("years (--years)", years, MAX_YEARS, f"simulate at most {MAX_YEARS} periods")
-    check_count("draws (--draws)", draws, MAX_DRAWS, "a few thousand draws give stable shares; use fewer")
+    check_periods(years, draws)
     need = years * draws * units * bytes_per_cell
     if need > MAX_SIMULATION_BYTES:
         fit = max(1, MAX_SIMULATION_BYTES // max(1, years * units * bytes_per_cell))

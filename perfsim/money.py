@@ -70,7 +70,8 @@ def to_cents(yuan: ArrayLike, what: str = "an amount of money") -> Cents:
         If an amount is NaN, infinite or beyond ±:data:`MAX_YUAN` yuan, where int64 cents
         would overflow silently.
     """
-    cents = np.asarray(yuan, dtype=np.float64) * 100.0
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused by name just below
+        cents = np.asarray(yuan, dtype=np.float64) * 100.0
     _check_amounts(cents, what)
     return round_half_up(cents, 0).astype(np.int64)
 
@@ -98,7 +99,8 @@ def scale_cents(cents: Cents, factor: NDArray[np.float64], what: str = "a scaled
         If a result is beyond ±:data:`MAX_YUAN` yuan or not finite (e.g. a budget that a
         yearly increase compounds past the limit).
     """
-    scaled = cents * factor
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused by name just below
+        scaled = cents * factor
     _check_amounts(scaled, what)
     scaled *= 1.0 + HALF_TOLERANCE
     scaled += 0.5

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import PerfsimError
+from .inputs import is_input, remember_input
 
 TABLE_FORMATS = (".csv", ".xlsx", ".parquet")
 XLSX_MAX_ROWS = 1_048_575
@@ -34,7 +35,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Control characters an XLSX file cannot hold (openpyxl refuses them; Excel reports the file as corrupt)."""
 
-_protected: set[tuple[int, int]] = set()
+NAME_MAX_BYTES = 255
+"""The longest file or folder name ext4, APFS, NTFS and most other file systems take (in bytes, UTF-8)."""
+PATH_MAX_BYTES = 4095
+"""The longest path Linux takes (PATH_MAX less the terminating NUL)."""
+
 _cleaned: set[Path] = set()
 
 
@@ -42,22 +47,23 @@ _cleaned: set[Path] = set()
 
 
 def protect(path: str | Path) -> None:
-    """Record a file perfsim has read, so that no output can replace it."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return
-    _protected.add((st.st_dev, st.st_ino))
+    """Record a file as an input, so that no output can replace it.
+
+    Every file read through :mod:`perfsim.inputs` is recorded as it is opened; this is for
+    files a command names before it reads them, so that the output is refused before any work.
+
+    Parameters
+    ----------
+    path
+        The input file (a missing one is ignored).
+    """
+    remember_input(path)
 
 
 def _refuse_input(target: Path, inputs: Iterable[str | Path] = ()) -> None:
     for extra in inputs:
         protect(extra)
-    try:
-        st = os.stat(target)
-    except OSError:
-        return
-    if (st.st_dev, st.st_ino) in _protected:
+    if is_input(target):
         raise PerfsimError(
             "the output would replace an input file",
             file=target,
@@ -80,6 +86,25 @@ def _probe_writable(folder: Path, shown: Path) -> None:
             file=shown,
             hint="choose a folder you can write to",
         ) from None
+
+
+def _check_name_lengths(path: Path) -> None:
+    """Refuse a path the file system would refuse (``File name too long``) before any of it is examined."""
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > NAME_MAX_BYTES:
+            shown = part if len(part) <= 40 else f"{part[:20]}…{part[-12:]}"
+            raise PerfsimError(
+                f"the name '{shown}' is too long: {size} bytes, more than the {NAME_MAX_BYTES} a file system allows",
+                file=path,
+                hint="choose a shorter name",
+            )
+    if len(os.fsencode(path)) > PATH_MAX_BYTES:
+        raise PerfsimError(
+            f"the path is too long: more than the {PATH_MAX_BYTES} bytes a path may have",
+            file=path,
+            hint="choose a shorter path",
+        )
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -109,6 +134,7 @@ def check_output_path(
         Naming the file and what to do.
     """
     out = Path(path)
+    _check_name_lengths(out)
     if out.suffix.lower() not in formats:
         raise PerfsimError(
             f"unknown output format '{out.suffix or '(none)'}'",
@@ -140,6 +166,7 @@ def check_output_folder(path: str | Path, *, inputs: Iterable[str | Path] = ()) 
     The folder is not created here: a command that fails later leaves nothing behind.
     """
     out = Path(path)
+    _check_name_lengths(out)
     if out.exists() and not out.is_dir():
         raise PerfsimError("the output path is a file, not a folder", file=out, hint="name a folder (-o DIR)")
     ancestor = _existing_ancestor(out)

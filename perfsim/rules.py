@@ -20,6 +20,11 @@ Yuan = Annotated[float, Field(ge=-MAX_YUAN, le=MAX_YUAN)]
 """An amount of money in yuan that int64 cents can hold (see :data:`perfsim.money.MAX_YUAN`)."""
 NonNegativeYuan = Annotated[float, Field(ge=0, le=MAX_YUAN)]
 
+MAX_BONUS_MONTHS = 36
+"""The most months of salary one grade's bonus may pay: three years' pay. Bonus schemes pay a
+fraction of a month to a few months (篇四: one month for 优秀); beyond this a figure is a typo,
+and a huge one would overflow the bonus, which would then be blamed on the unit data."""
+
 
 class BudgetChange(Model):
     """Change of next year's budget: ``percent`` (−100 to +1000), ``absolute`` (yuan) or ``to_zero``."""
@@ -128,7 +133,8 @@ class BonusMonths(Model):
 
     salary: str
     staff: str
-    months: dict[str, float]
+    months: dict[str, Annotated[float, Field(ge=0, le=MAX_BONUS_MONTHS)]]
+    """Grade → months of basic salary paid as bonus, 0 to :data:`MAX_BONUS_MONTHS`."""
     funded_by: Literal["unit", "treasury"] = "unit"
     source: str | None = None
 

@@ -21,13 +21,17 @@ from .inputs import check_file, read_head
 from .models import Model
 from .scheme import Id, Label, Scheme, load_scheme, read_yaml_model, read_yaml_model_doc
 
+Text = Label | str
+"""A text a note or listing shows: ``{zh, en}``, or one plain string (a note in the other language
+then leaves it out and says so)."""
+
 
 class Default(Model):
     """A number or rule the source leaves blank or ambiguous, and what this scenario chose."""
 
-    item: str
-    choice: str
-    reason: str
+    item: Text
+    choice: Text
+    reason: Text
     source: str | None = None
 
 
@@ -59,8 +63,9 @@ class ScenarioFile(Model):
     id: Id
     """Names the scenario's outputs (briefing notes, batches), so it is a plain name, not a path."""
     name: Label
-    description: str = Field(min_length=1, max_length=200)
-    source: str
+    description: Text
+    source: Text
+    """The plan and its lines, in words a reader can look up (a note's provenance line)."""
     scheme: str = Field(min_length=1)
     """The scheme file, relative to the scenario file."""
     data: str = Field(min_length=1)
@@ -135,12 +140,12 @@ def load_scenario(path: str | Path, *, encoding: str = "utf-8") -> Scenario:
     try:
         scheme = load_scheme(path.parent / spec.scheme)
     except PerfsimError as exc:
-        raise _named_by(exc, path, "scheme", doc.line_of(("scheme",))) from None
+        raise named_by(exc, path, "scheme", doc.line_of(("scheme",))) from None
     compiled = compile_scheme(scheme)
     try:
         data = load_units(path.parent / spec.data, compiled, encoding=encoding)
     except PerfsimError as exc:
-        raise _named_by(exc, path, "data", doc.line_of(("data",))) from None
+        raise named_by(exc, path, "data", doc.line_of(("data",))) from None
     for i, lever in enumerate(spec.analysis.levers):
         field = f"analysis.levers[{i}]"
         if lever.parameter not in compiled.parameters:
@@ -170,10 +175,28 @@ def load_scenario(path: str | Path, *, encoding: str = "utf-8") -> Scenario:
     return Scenario(path, spec, scheme, compiled, data)
 
 
-def _named_by(exc: PerfsimError, scenario: Path, field: str, line: int | None) -> PerfsimError:
-    """Say which scenario named the file an error is about (the file may be shared, or a typo)."""
-    if exc.file is not None and Path(exc.file) != scenario:
-        where = f"line {line} of {scenario}" if line else str(scenario)
+def named_by(exc: PerfsimError, referrer: Path, field: str, line: int | None) -> PerfsimError:
+    """Say which file named the file an error is about (the file may be shared, or a typo).
+
+    Parameters
+    ----------
+    exc
+        The error about the named file.
+    referrer
+        The file that named it (a scenario naming its scheme, a sweep naming its base).
+    field
+        The key that names it (``scheme``, ``data``, ``base``).
+    line
+        The key's line in ``referrer``, if known.
+
+    Returns
+    -------
+    PerfsimError
+        ``exc``, its message extended with where the file was named (unless it is about
+        ``referrer`` itself).
+    """
+    if exc.file is not None and Path(exc.file) != referrer:
+        where = f"line {line} of {referrer}" if line else str(referrer)
         exc.message += f" (the {field} named by '{field}:' on {where})"
         exc.args = (exc.render(),)
     return exc

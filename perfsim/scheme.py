@@ -1011,6 +1011,11 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
 
 
+def _file_keys(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's fields by the key a file writes for them: the alias where there is one (``list`` for ``list_``)."""
+    return {info.alias or name: info for name, info in model.model_fields.items()}
+
+
 def _keys_at(model: type[BaseModel], loc: Loc) -> list[str]:
     """The keys a file may use in the mapping at ``loc`` (list indices and dict keys pass through)."""
     candidates = [model]
@@ -1018,11 +1023,11 @@ def _keys_at(model: type[BaseModel], loc: Loc) -> list[str]:
         inner = [
             m
             for c in candidates
-            if isinstance(part, str) and part in c.model_fields
-            for m in _models_in(c.model_fields[part].annotation)
+            if isinstance(part, str) and part in _file_keys(c)
+            for m in _models_in(_file_keys(c)[part].annotation)
         ]
         candidates = inner or candidates
-    return sorted({name for c in candidates for name in c.model_fields})
+    return sorted({key for c in candidates for key in _file_keys(c)})
 
 
 def _error_from_validation(

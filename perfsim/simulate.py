@@ -23,7 +23,7 @@ from .consequences import State, apply_consequences
 from .data import UnitData
 from .engine import evaluate
 from .errors import ParameterError
-from .limits import check_seed, check_simulation
+from .limits import check_periods, check_seed, check_simulation
 from .money import to_yuan
 from .population import BehaviourModel, Population, value_from_quality
 
@@ -276,8 +276,7 @@ def simulate(
     -------
     Simulation
     """
-    if years < 1 or draws < 1:
-        raise ParameterError("years and draws must be at least 1", hint="e.g. years=10, draws=200")
+    check_periods(years, draws)
     check_seed(seed, "seed")
     if model is not None and model.veto_events not in ("resample", "fixed"):
         raise ParameterError(f"unknown veto_events '{model.veto_events}'", hint="use resample or fixed")

@@ -30,7 +30,7 @@ from perfsim.scenario import load_scenario
 from conftest import SCENARIOS
 
 CASES = {  # scenario → one change a designer would try
-    "budget-lifecycle": {"rate:差": -50.0},
+    "budget-lifecycle": {"cutoff:良": 85.0},
     "qitai-county": {"cutoff:优秀": 85.0},
     "transport-bureau": {"quota:优胜": 0.3},
 }
@@ -206,7 +206,8 @@ def test_stability_is_computed_under_the_variant(scenarios):
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rate=st.floats(-100, 0), cutoff=st.floats(80.5, 99.5))
 def test_note_money_equals_the_ledger_to_the_fen(scenarios, rate, cutoff):
-    for name, params in (("budget-lifecycle", {"rate:差": rate}), ("qitai-county", {"cutoff:优秀": cutoff})):
+    lifecycle = {"rate:中": rate, "rate:优": -rate / 2, "cutoff:良": cutoff - 10}
+    for name, params in (("budget-lifecycle", lifecycle), ("qitai-county", {"cutoff:优秀": cutoff})):
         sc = scenarios[name]
         n = note(sc, params, lang="zh")
         b_out, _ = apply_consequences(evaluate(sc.compiled, sc.data))
@@ -238,5 +239,6 @@ lang: en
     )
     out = run_batch(sweep, tmp_path / "batch", progress=False)
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "briefings/variant-00001.en.html" in index and (out / "briefings" / "variant-00001.en.html").exists()
+    note = "variant-00001__cutoff-优秀=95.en.html"  # the variant's number and what it changes
+    assert f"briefings/{note}" in index and (out / "briefings" / note).exists()
     assert "None" not in index and "cut-off for" in index

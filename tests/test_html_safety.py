@@ -386,10 +386,11 @@ def outputs(hostile: Hostile, tmp_path_factory) -> dict[str, Output]:
     note("note-set-zh", ["--set", f"{h.cutoff['g1']}=85", "--lang", "zh"], _note_texts(h, "zh"))
     batch = out / "batch"
     code = _run(["batch", str(h.sweep), "-o", str(batch), "--quiet"])
-    variant = batch / "briefings" / "variant-00000.zh.html"
+    variant = next(iter(sorted((batch / "briefings").glob("variant-00000*.zh.html"))), batch / "missing")
     found["batch-note-zh"] = Output(code, variant if variant.exists() else None, _note_texts(h, "zh"))
-    index = [p["main.scenario.name.zh"], f"param {h.cutoff['g1']}", f"param {h.cutoff['g2']}"]
-    index += [f"share {p[f'grade.{g}.zh']}" for g in GRADES]
+    # the index names parameters in words (<grade> 分数线) and shows grade counts under the grades' names
+    index = [p["main.scenario.name.zh"], f"{p['grade.g1.zh']} 分数线", f"{p['grade.g2.zh']} 分数线"]
+    index += [p[f"grade.{g}.zh"] for g in GRADES]
     found["batch-index"] = Output(code, batch / "index.html" if (batch / "index.html").exists() else None, index)
     return found
 

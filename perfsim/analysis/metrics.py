@@ -72,9 +72,15 @@ def money(ev: Evaluation) -> Money:
     )
 
 
-def outcome_metrics(ev: Evaluation, baseline_grade: NDArray[np.int8] | None = None) -> pd.DataFrame:
+def outcome_metrics(
+    ev: Evaluation, baseline_grade: NDArray[np.int8] | None = None, baseline_money: Money | None = None
+) -> pd.DataFrame:
     """One row per draw: ``share <grade>``, ``mean total``, ``grade changes`` (vs a baseline) and, with
-    budget rules, ``budget cut`` (sum of reductions), ``budget moved`` and ``units losing budget``."""
+    budget rules, ``budget cut`` (sum of reductions), ``budget moved`` and ``units losing budget``.
+
+    With ``baseline_money`` (:func:`money` of the scheme as written), also ``net budget change``
+    (Σ next year's budgets against the baseline's) and ``net pay change`` (yuan), as in the notes.
+    """
     grades = ev.compiled.grades
     out: dict[str, NDArray] = {}
     for g, label in enumerate(grades):
@@ -82,11 +88,17 @@ def outcome_metrics(ev: Evaluation, baseline_grade: NDArray[np.int8] | None = No
     out["mean total"] = ev.total.mean(axis=1)
     if baseline_grade is not None:
         out["grade changes"] = (ev.grade != baseline_grade).sum(axis=1)
-    change = budget_change(ev)
+    now = money(ev)
+    change = now.budget_change
     if change is not None:
         out["budget cut"] = np.maximum(-change, 0).sum(axis=1)
         out["budget moved"] = np.abs(change).sum(axis=1)
         out["units losing budget"] = (change < 0).sum(axis=1)
+    if baseline_money is not None:
+        if now.next_budget is not None and baseline_money.next_budget is not None:
+            out["net budget change"] = now.next_budget.sum(axis=1) - baseline_money.next_budget[0].sum()
+        if now.pay_total is not None and baseline_money.pay_total is not None:
+            out["net pay change"] = now.pay_total.sum(axis=1) - baseline_money.pay_total[0].sum()
     return pd.DataFrame(out)
 
 
