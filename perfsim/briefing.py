@@ -286,9 +286,16 @@ def _cost_alone(ev: Evaluation, lang: str, t: dict[str, str], grades: list[str])
     return lines, Table.of(frame, [c for c in frame.columns if c != t["grade"]])
 
 
-def _cost_vs(
+def cost_against(
     comparison: Comparison, ev: Evaluation, lang: str, t: dict[str, str], grades: list[str]
 ) -> tuple[list[dict], Table | None]:
+    """The cost lines of a change (net budget and pay in 万元 with their shares, gross money moved) and the
+    breakdown by grade: the same figures in briefing notes, the batch index and the explorer.
+
+    ``comparison`` is :func:`perfsim.analysis.compare` of the baseline and ``ev``; ``t`` the note's words
+    (:data:`perfsim.note_words.TEXT` ``[lang]``); ``grades`` the grade names in ``lang``. Each line is a dict
+    with ``label``, ``value`` (text), ``fen`` (the exact amount) and ``share`` (text).
+    """
     s = comparison.summary
     lines = []
     if "net budget change" in s:
@@ -494,7 +501,7 @@ def note(
         description = texts(spec.description)
         change_intro, changes = (description or t["as_written"]), []
     if comparison is not None and base_ev is not None:
-        cost_lines, cost_table = _cost_vs(comparison, ev, lang, t, grades)
+        cost_lines, cost_table = cost_against(comparison, ev, lang, t, grades)
         moves_table, moves_line, groups_table = _moves(base_ev, ev, comparison, t, grades, lang)
         lead_extra = None
         changed_units = _changed_units(comparison, ev, t, names, lang)

@@ -11,6 +11,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from perfsim.models import Label  # noqa: E402
 from perfsim.scenario import list_scenarios  # noqa: E402
 
 FIXED_BY_TEXT = {  # "What the text fixes", from shared/seeds/README.md
@@ -24,7 +25,7 @@ FIXED_BY_TEXT = {  # "What the text fixes", from shared/seeds/README.md
     "wuxiang-county": "structure only",
     "zhengding-county": "points, shares, completion-ratio method, 7/32/9 units",
     "employee-rubric": "5-point rubric, mistake counts",
-    "compulsory-school-pay": "70/30 split, 580 and 440 yuan, 退职 = base ÷ 7 × 5",
+    "compulsory-school-pay": "70/30 split, 580 and 440 yuan, departed staff's allowance = base ÷ 7 × 5",
     "hospital-departments": "rules (section veto, first/last, most last places), no points",
     "vocational-school-pay": "structure: base × post coefficient, ten incentive items; shares xx",
 }
@@ -45,12 +46,17 @@ This file is written by `python scenarios/make_readme.py`.
 """
 
 
+def en(text: Label | str) -> str:
+    """The English of a bundle text (the README is in English); a plain string as written."""
+    return text.en if isinstance(text, Label) else text
+
+
 def render() -> str:
     rows = []
     for path, spec in list_scenarios(HERE):
-        defaults = "; ".join(d.item for d in spec.defaults)
+        defaults = "; ".join(en(d.item) for d in spec.defaults)
         rows.append(
-            f"| [`{spec.id}`]({path.name}) {spec.name.zh} | {spec.source} | "
+            f"| [`{spec.id}`]({path.name}) {en(spec.name)} | {en(spec.source)} | "
             f"{FIXED_BY_TEXT.get(spec.id, '')} | {defaults} |"
         )
     return HEADER + "\n".join(rows) + "\n"
