@@ -103,7 +103,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     args.unit = args.rest[-1]
     compiled, data = _load(args.scheme, data_path, args.encoding)
     data.unit_position(args.unit)  # a clear error for an unknown unit before evaluating
-    print(explain(evaluate(compiled, data, detail=True), args.unit))
+    print(explain(evaluate(compiled, data, detail=True), args.unit, lang=args.lang))
     return 0
 
 
@@ -265,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data_args(p, data=False)
     p.add_argument("rest", nargs="+", metavar="[DATA] UNIT", help="the data file (for a scheme file) and the unit id")
+    p.add_argument("--lang", choices=["zh", "en", "both"], default="both", help="language of the trace (default both)")
     p.set_defaults(run=_cmd_explain)
 
     p = sub.add_parser(
