@@ -25,7 +25,8 @@ import yaml
 
 from perfsim.batch import run_batch
 from perfsim.explorer import Explorer
-from perfsim.publish import brief
+from perfsim.outputs import scratch_folder
+from perfsim.publish import _kernel_manager, brief
 from perfsim.scenario import load_scenario
 
 try:
@@ -109,13 +110,16 @@ chunk: 100
         nbformat.write(nb, empty)
 
         def run_empty() -> None:
-            papermill.execute_notebook(
-                str(empty),
-                str(tmp_path / "empty.out.ipynb"),
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-            )
+            with scratch_folder():  # the same kernel set-up as a note's, so the ratio compares like with like
+                papermill.execute_notebook(
+                    str(empty),
+                    str(tmp_path / "empty.out.ipynb"),
+                    kernel_name="python3",
+                    kernel_manager_class=_kernel_manager(),
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                    progress_bar=False,
+                    log_output=False,
+                )
 
         counter = iter(range(100))
 
