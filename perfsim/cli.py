@@ -174,6 +174,13 @@ def _parse_assignment(text: str) -> tuple[str, float]:
     return name.strip(), number
 
 
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from .app import serve, settings_for
+
+    settings = settings_for(args.scenario, args.save_dir, args.briefings, lang=args.lang)
+    return serve(settings, port=args.port, open_browser=not args.no_browser)
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
@@ -307,6 +314,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true", help="also print the note to an A4 PDF beside it (needs chromium)")
     p.add_argument("-o", "--output", type=Path, default=Path("briefings"), help="output folder (default briefings)")
     p.set_defaults(run=_cmd_brief)
+
+    p = sub.add_parser(
+        "explore",
+        help="open the scheme explorer as a web app on localhost",
+        description="Serve the scheme explorer (levers, grade counts, cost, chart, changed units, traces, saving "
+        "and briefing) as a standalone web app on localhost; prints its URL; Ctrl-C stops it.",
+    )
+    p.add_argument("scenario", type=Path, nargs="?", help="scenario file (default: scenarios/qitai-county.yaml)")
+    p.add_argument("--port", type=int, help="port (default 8866 or the next free one)")
+    p.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
+    p.add_argument(
+        "--save-dir",
+        type=Path,
+        default=Path("saved-scenarios"),
+        help="folder for saved scenarios (default saved-scenarios)",
+    )
+    p.add_argument(
+        "--briefings", type=Path, default=Path("briefings"), help="folder for briefing notes (default briefings)"
+    )
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language at start (default zh)")
+    p.set_defaults(run=_cmd_explore)
 
     p = sub.add_parser(
         "batch",

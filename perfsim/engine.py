@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import scheme as s
 from .compile import CompiledClass, CompiledScheme, ParameterDraws
 from .data import UnitData
 from .grading import Ranking, band_grades, limit_grade, rank_within_groups, slots
@@ -143,6 +144,34 @@ def _check_finite(values: Array, compiled: CompiledScheme, data: UnitData, what:
         "completion ratios and per-unit standards must be of ordinary size, and so must the scheme's "
         "points per event",
     )
+
+
+def _check_marks(compiled: CompiledScheme, data: UnitData, replaced: Mapping[str, Array]) -> None:
+    """Refuse replacement marks outside their scale, as :func:`perfsim.load_units` refuses them in a file.
+
+    A ``score`` mark is value ÷ scale of the indicator's points: a mark above the scale would earn
+    more than full points and one below zero less than none, which no scheme says.
+    """
+    for ci, cc in enumerate(compiled.classes):
+        members = data.class_index == ci
+        for col in cc.columns:
+            node = cc.indicators[col.leaf]
+            name = col.data_columns["value"]
+            if name not in replaced or node is None or not isinstance(node.method, s.DirectScore):
+                continue
+            live = members & ~data.missing[name] & ~data.not_applicable[name]
+            marks = replaced[name][..., live]
+            bad = (marks > node.method.scale) | (marks < 0)
+            if bad.any():
+                from .errors import ParameterError
+
+                first = tuple(np.argwhere(bad)[0])
+                unit = np.asarray(data.units)[live][first[-1]]
+                raise ParameterError(
+                    f"mark {marks[first]:g} of unit {unit} is outside the scale of 0 to {node.method.scale:g}",
+                    field=name,
+                    hint=f"marks run from 0 to {node.method.scale:g}: cap or rescale the values",
+                )
 
 
 def _leaf_fractions(
@@ -300,10 +329,36 @@ def _boundaries(compiled: CompiledScheme, cc: CompiledClass, detail: bool) -> se
     out = {0, *cc.conversions, *cc.section_vetoes}
     if compiled.scheme.rounding.indicator is not None:
         out.update(cc.leaves)
-    for key in compiled.scheme.grading.ranking.break_by:
+    for key in [*compiled.scheme.grading.ranking.break_by, *_flag_nodes(compiled)]:
         if key in cc.ids:
             out.add(cc.index(key))
     return out
+
+
+def _grade_from_label(
+    compiled: CompiledScheme, data: UnitData, replaced: Mapping[str, Array], leaf_id: str, band_grade: NDArray[np.int8]
+) -> NDArray[np.int8]:
+    """Grades read from a lookup indicator's labels (``grading.from_indicator``); bands where the cell is empty."""
+    labels = [g.zh for g in compiled.grades]
+    out = band_grade
+    for ci, cc in enumerate(compiled.classes):
+        if leaf_id not in cc.ids:
+            continue
+        node = cc.indicators[cc.index(leaf_id)]
+        assert node is not None and isinstance(node.method, s.CategoryLookup)
+        to_grade = np.array([labels.index(label) for label in node.method.map], dtype=np.int8)
+        name = next(c.data_columns["value"] for c in cc.columns if c.leaf == cc.index(leaf_id))
+        codes = replaced[name] if name in replaced else data.values[name]
+        given = (data.class_index == ci) & ~data.missing[name] & ~data.not_applicable[name]
+        read = to_grade[np.clip(np.nan_to_num(codes), 0, to_grade.size - 1).astype(np.int64)]
+        out = np.where(given, read, out).astype(np.int8)
+    return out
+
+
+def _flag_nodes(compiled: CompiledScheme) -> list[str]:
+    """Tree nodes whose score a consequence flag reads (kept like a tie-break key)."""
+    rules = compiled.scheme.consequences
+    return [f.when.indicator for f in rules.flags if f.when.indicator] if rules is not None else []
 
 
 def _adjustments(compiled: CompiledScheme, data: UnitData, draws: ParameterDraws) -> tuple[Array, Array]:
@@ -342,6 +397,7 @@ def evaluate(
     detail: bool = False,
     ranks: bool | None = None,
     vetoes: ArrayLike | None = None,
+    present: ArrayLike | None = None,
 ) -> Evaluation:
     """Evaluate a scheme for S parameter draws × U units in one vectorised pass.
 
@@ -355,7 +411,8 @@ def evaluate(
         Parameter name → value or 1-D array of S draws (see ``compiled.parameters``);
         unnamed parameters keep their nominal values.
     values
-        Data column → replacement values, shape (U,) or (S, U), e.g. noisy ratings.
+        Data column → replacement values, shape (U,) or (S, U), e.g. noisy ratings. A ``score``
+        mark outside 0 to its scale is refused (ParameterError), as in a data file.
     detail
         Keep every section's score (for tables and traces); slower for many draws.
     ranks
@@ -363,6 +420,9 @@ def evaluate(
     vetoes
         Veto flags replacing the data's, shape (U, V) or (S, U, V) (e.g. events drawn each
         simulated year).
+    present
+        Units in a simulated year's portfolio, shape (U,) or (S, U); the others (projects that
+        ended or have not started) are scored but take no grade, rank or quota place.
 
     Returns
     -------
@@ -381,6 +441,8 @@ def evaluate(
                 field=name,
                 hint="name a column such as those in the data file",
             )
+    if replaced:
+        _check_marks(compiled, data, replaced)
     veto_flags = data.vetoes if vetoes is None else np.asarray(vetoes, dtype=bool)
     if veto_flags.shape[-2:] != data.vetoes.shape or veto_flags.ndim > 3:
         from .errors import ParameterError
@@ -406,7 +468,8 @@ def evaluate(
             if part.shape[0] > weighted.shape[0]:
                 weighted = np.broadcast_to(weighted, (part.shape[0], n_units)).copy()
             weighted[:, units] = part
-            details.append(class_detail if detail or scheme.grading.ranking.break_by else None)
+            keep = detail or scheme.grading.ranking.break_by or _flag_nodes(compiled)
+            details.append(class_detail if keep else None)
 
         bonus, deduction = _adjustments(compiled, data, draws)
         lo, hi = scheme.clamp.min, scheme.clamp_max
@@ -434,7 +497,10 @@ def evaluate(
     g = scheme.grading
     groups, group_names = _group_index(compiled, data)
     excluded = compiled.not_assessed(data)
-    group_sizes = np.bincount(groups[~excluded], minlength=len(group_names))
+    if present is not None:
+        excluded = excluded | ~np.asarray(present, dtype=bool)
+    group_sizes = (groups == np.arange(len(group_names))[:, None]).astype(np.int64) @ (~excluded).T
+    group_sizes = group_sizes.T if excluded.ndim == 2 else group_sizes
     lowest = compiled.lowest
     grade_veto_mask = np.broadcast_to(
         veto_flags[..., [v for v, veto in enumerate(compiled.vetoes) if veto.scope == "grade_lowest"]].any(axis=-1),
@@ -457,6 +523,8 @@ def evaluate(
             cutoffs = cutoffs * scheme.total / 100.0
         cutoffs = snap(cutoffs)
         band_grade = band_grades(total, cutoffs, [b.min_inclusive for b in g.bands if b.min is not None])
+        if g.from_indicator is not None:
+            band_grade = _grade_from_label(compiled, data, replaced, g.from_indicator, band_grade)
     else:
         cutoffs = np.zeros((1, 0))
         band_grade = np.zeros(total.shape, dtype=np.int8)
@@ -479,23 +547,30 @@ def evaluate(
         grade[:] = 0
         if g.veto_timing == "before_quota":
             grade[grade_veto_mask] = lowest
+        share_above: Array = np.zeros((1, 1))
+        places_above = np.zeros((1, group_sizes.shape[-1]), dtype=np.int64)
         for gi, tier in enumerate(tiers[:-1]):
             if tier.count is not None:
-                allowed = np.full((1, len(group_sizes)), tier.count, dtype=np.int64)
+                allowed = np.full((1, group_sizes.shape[-1]), tier.count, dtype=np.int64)
+            elif tier.rounding == "cumulative":  # round where the tier ends, so leftovers do not pile up below
+                share_above = share_above + draws.column(f"quota:{tier.grade.zh}")
+                allowed = np.maximum(slots(share_above, group_sizes, "half_up") - places_above, 0)
             else:
                 allowed = slots(draws.column(f"quota:{tier.grade.zh}"), group_sizes, tier.rounding)
+                share_above = share_above + draws.column(f"quota:{tier.grade.zh}")
+            places_above = places_above + allowed
             limit_grade(grade, gi, compete_keys, groups, allowed, "include_all")
     if g.veto_timing == "after_quota":
         grade[grade_veto_mask] = lowest
     if excluded.any():
-        grade[:, excluded] = len(compiled.grades) - 1  # the not-assessed label
+        grade[np.broadcast_to(excluded, grade.shape)] = len(compiled.grades) - 1  # the not-assessed label
 
     want_ranks = ranks if ranks is not None else (detail or needs_rank)
     ranking = None
     if want_ranks:
         ranking = rank_within_groups([np.where(excluded, -np.inf, k) for k in rank_keys], groups)
         for ranks_of_kind in (ranking.competition, ranking.dense, ranking.ordinal, ranking.block_last):
-            ranks_of_kind[:, excluded] = 0  # not ranked
+            ranks_of_kind[np.broadcast_to(excluded, ranks_of_kind.shape)] = 0  # not ranked
     shape = (n_draws, n_units)
     return Evaluation(
         compiled=compiled,

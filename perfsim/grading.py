@@ -108,8 +108,8 @@ def rank_within_groups(keys: list[Float2], groups: NDArray[np.int64]) -> Ranking
 
 
 def slots(shares: Float2, group_sizes: NDArray[np.int64], rounding: str) -> Int2:
-    """Whole number of units a share of each group allows: (S or 1) × G."""
-    return round_count(shares * group_sizes[None, :], rounding)
+    """Whole number of units a share of each group allows: (S or 1) × G (group sizes G, or per draw S × G)."""
+    return round_count(shares * np.atleast_2d(group_sizes), rounding)
 
 
 def limit_grade(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from . import rules as r
 from . import scheme as s
 
 
@@ -161,7 +162,7 @@ def smallest_group_with_a_place(share: float, rounding: str) -> int:
     int
         1 for ``ceil``; ``ceil(1 / share)`` for ``floor``; ``ceil(0.5 / share)`` for ``half_up``.
     """
-    need = {"floor": 1.0, "half_up": 0.5}.get(rounding)
+    need = {"floor": 1.0, "half_up": 0.5, "cumulative": 0.5}.get(rounding)
     if need is None:
         return 1
     return max(1, math.ceil(need / share - 1e-9))
@@ -223,6 +224,9 @@ def _lint_consequences(scheme: s.Scheme) -> list[Finding]:
                             else f"non-monotone: {better} gets {pb:+g}% but the worse grade {worse} gets {pw:+g}%",
                         )
                     )
+    if rules.budget is not None:
+        out.extend(_lint_envelope(rules.budget))
+    out.extend(_lint_evolve(rules))
     if rules.pay is not None and rules.pay.bonus_months is not None:
         months = rules.pay.bonus_months.months
         for better_i, better in enumerate(grades):
@@ -236,3 +240,47 @@ def _lint_consequences(scheme: s.Scheme) -> list[Finding]:
                         )
                     )
     return out
+
+
+def _lint_envelope(budget: r.BudgetRules) -> list[Finding]:
+    """``envelope: {treasury: true}`` with a rule that raises budgets: the total can grow without bound."""
+    if not budget.envelope.treasury:
+        return []
+    changes = list(budget.by_grade.values()) + [s.change for s in (budget.ladder.steps if budget.ladder else [])]
+    raising = [c for c in changes if (c.percent or 0) > 0 or (c.absolute or 0) > 0]
+    if not raising:
+        return []
+    return [
+        Finding(
+            "warning",
+            "consequences.budget.envelope.treasury",
+            "no budget envelope: grade-linked increases are paid by the treasury every year, so the total of "
+            "budgets can grow without bound (state envelope.total and growth to keep increases inside a total)",
+        )
+    ]
+
+
+def _lint_evolve(rules: r.Consequences) -> list[Finding]:
+    """Attributes that flags or monitoring read but whose simulated path is not stated."""
+    stated = {e.attribute for e in rules.evolve}
+    read: dict[str, str] = {}
+    for i, flag in enumerate(rules.flags):
+        if flag.when.attribute is not None:
+            read.setdefault(flag.when.attribute, f"consequences.flags[{i}].when.attribute")
+        if flag.when.versus is not None:
+            read.setdefault(flag.when.versus, f"consequences.flags[{i}].when.versus")
+    mon = rules.budget.monitoring if rules.budget is not None else None
+    if mon is not None:
+        read.setdefault(mon.spending_progress, "consequences.budget.monitoring.spending_progress")
+        if mon.target_progress is not None:
+            read.setdefault(mon.target_progress, "consequences.budget.monitoring.target_progress")
+    return [
+        Finding(
+            "warning",
+            where,
+            f"attribute '{name}' keeps its data value in every simulated year; say how it changes "
+            f"(consequences.evolve: follows an indicator) or that it is fixed (fixed: true)",
+        )
+        for name, where in read.items()
+        if name not in stated
+    ]

@@ -59,7 +59,7 @@ def round_count(x: ArrayLike, rule: str) -> NDArray[np.int64]:
         out = np.floor(value)
     elif rule == "ceil":
         out = np.ceil(value)
-    elif rule == "half_up":
+    elif rule in ("half_up", "cumulative"):  # cumulative: half-up where a rank tier ends (see the engine)
         out = np.floor(value + 0.5)
     else:  # pragma: no cover - guarded by the scheme model
         raise ValueError(rule)

@@ -18,8 +18,10 @@ each unit with the share of units it hits in the data; ``fixed`` keeps the data'
 year. Bonus and deduction items keep the data's values (a unit's usual level).
 
 Quality is then turned into the raw value each scoring method reads (a mark, an actual
-against a standard, a count of violations, a rubric level, ...), so any scheme can be
-simulated. With ``ratchet`` on, completion-ratio standards follow last year's actual.
+against a standard, a count of violations, a rubric level, ...) by the inverse of that
+method's own scorer (:mod:`perfsim.inverse`), so simulation and scoring never disagree: with
+noise, shocks and the budget link off, every simulated year scores as the data do. With
+``ratchet`` on, completion-ratio standards follow last year's actual.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .compile import CompiledClass, CompiledScheme, ScoreColumn
 from .data import UnitData
 from .engine import evaluate
 from .errors import PerfsimError
+from .inverse import build_inverse
 
 Array = NDArray[np.float64]
 
@@ -122,56 +125,17 @@ def value_from_quality(
     node: s.Indicator,
     points: float,
     q: NDArray[np.floating],
-    u: NDArray[np.floating],
+    u: NDArray[np.floating] | None,
     standard: NDArray[np.floating] | None = None,
 ) -> dict[str, Array]:
-    """The raw inputs a leaf's method reads that earn about ``q`` % of its points.
+    """The raw inputs of a leaf that earn ``q`` % of its points, from its scorer's inverse.
 
-    ``u`` is a uniform(0, 1) array of the same shape, used where the value is a count;
-    ``standard`` gives per-unit standards where the method reads them (default 100).
+    ``u`` is a uniform(0, 1) array of the same shape: across a jump between two results (a count,
+    a label, a rubric level, pass/fail) the upper one is taken with the probability that keeps the
+    expected score at ``q`` (None: the nearer one). ``standard`` gives per-unit standards where the
+    method reads them (default 100). See :mod:`perfsim.inverse`.
     """
-    m = node.method
-    qf = np.clip(q, 0.0, None) / 100.0
-    full = points if points > 0 else 1.0
-    lower = node.direction == "lower"
-    if isinstance(m, s.DirectScore):
-        return {"value": np.clip(qf, 0, 1) * m.scale}
-    if isinstance(m, s.CompletionRatio):
-        ratio = np.clip(qf, 1e-6, m.cap)
-        if m.standard == "per_unit":
-            std = np.broadcast_to(standard if standard is not None else 100.0, np.shape(q))
-            return {"value": std / ratio if lower else std * ratio, "standard": std}
-        return {"value": m.standard / ratio if lower else m.standard * ratio}
-    if isinstance(m, s.QuantityDecrement):
-        short = np.round(np.clip(1 - qf, 0, 1) * full / m.decrement)
-        return {"value": m.target + short if lower else m.target - short}
-    if isinstance(m, (s.VetoScoring, s.DirectDeduction)):
-        per = m.per_violation if isinstance(m, s.DirectDeduction) else full
-        rate = np.clip(1 - qf, 0, 1) * full / per
-        return {"value": np.floor(rate + u)}  # a count whose mean is the rate
-    if isinstance(m, s.BaseAddSubtract):
-        diff = np.clip(qf, 0, 1) * full - m.base
-        per_unit = np.where(diff >= 0, m.add_per_unit or 1.0, m.subtract_per_unit or 1.0)
-        step = diff / per_unit
-        return {"value": m.target - step if lower else m.target + step}
-    if isinstance(m, s.Cumulative):
-        return {"value": np.floor(np.clip(qf, 0, 1) * full / m.per_event + u)}
-    if isinstance(m, s.BandLookup):
-        return {"value": np.clip(q, 0, 100)}
-    if isinstance(m, s.CategoryLookup):
-        table = np.array(list(m.map.values())) / full
-        return {"value": np.abs(np.clip(qf, 0, 1)[..., None] - table).argmin(axis=-1).astype(np.float64)}
-    if isinstance(m, s.TierPoints):
-        tiers = sorted(m.tiers, key=lambda t: -m.tiers[t])
-        best, worst = float(tiers[0]), float(tiers[-1])
-        return {"value": np.where(q >= 90, best, np.where(q >= 80, float(tiers[min(1, len(tiers) - 1)]), worst))}
-    if isinstance(m, s.Rubric5pt):
-        level = np.select([q >= 92, q >= 84, q >= 70, q >= 55], [5.0, 4.0, 3.0, 2.0], 1.0)
-        count = np.where(level == 2, np.floor(1 + 5 * u), np.where(level == 1, np.floor(1 + 2 * u), 0.0))
-        return {"value": level, "count": count}
-    if isinstance(m, s.TimeLimit):
-        return {"value": m.limit * (0.6 + np.clip(90 - q, 0, None) / 25 + 0.3 * u)}
-    raise AssertionError(f"no generator for {m!r}")  # pragma: no cover
+    return build_inverse(node, points)(np.asarray(q, dtype=np.float64) / 100.0, u, standard)
 
 
 @dataclass

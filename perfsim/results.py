@@ -674,6 +674,20 @@ def _adjustment_lines(trace: Trace, ev: Evaluation, u: int, at: Callable[[np.nda
     )
 
 
+def _grade_source(ev: Evaluation, u: int) -> s.Indicator | None:
+    """The lookup indicator that gives this unit's grade (``grading.from_indicator``), if its cell has a label."""
+    name = ev.compiled.scheme.grading.from_indicator
+    if name is None:
+        return None
+    cc = ev.compiled.classes[int(ev.data.class_index[u])]
+    if name not in cc.ids:
+        return None
+    column = next(c.data_columns["value"] for c in cc.columns if c.leaf == cc.index(name))
+    if ev.data.missing[column][u] or ev.data.not_applicable[column][u]:
+        return None
+    return cc.indicators[cc.index(name)]
+
+
 def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.Veto], say: _Say) -> None:
     """Band, not-assessed rule, veto on the grade, quota and the final grade and rank."""
     compiled, data, scheme = ev.compiled, ev.data, ev.compiled.scheme
@@ -681,7 +695,20 @@ def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.V
     g = scheme.grading
     band = int(np.asarray(ev.band_grade)[min(draw, ev.band_grade.shape[0] - 1), u])
     final = int(ev.grade[draw, u])
-    if g.bands is not None:
+    source = _grade_source(ev, u)
+    if source is not None:
+        node = source
+        label = grades[band]
+        trace.add(
+            say.step("bands"),
+            say(
+                f"{label.zh} {label.en}: the grade of {node.name.zh} {node.name.en} ({node.id}); "
+                "the total only shares pay",
+                f"{label.zh}：即{node.name.zh}的等次，总分只用于分配",
+                f"{label.en}: the grade given by {node.name.en}; the total only shares pay",
+            ),
+        )
+    elif g.bands is not None:
         cut = ev.cutoffs[min(draw, ev.cutoffs.shape[0] - 1)]
         row = g.bands[band]
         percent = g.basis == "percent"
@@ -803,10 +830,19 @@ def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int, say: _Sa
         yuan = float(to_yuan(cents))
         return f"{yuan:,.2f}" if lang == "both" else _money(yuan, lang)
 
+    outside = outcome.present is not None and not outcome.present[d, u]
     if rules.budget is not None:
         budget_rules = rules.budget
         why = []
-        if outcome.gated[d, u]:
+        if outside:
+            why.append(
+                say(
+                    "outside the scope of the rules (lifecycle.outside): no budget, pay or flag",
+                    "不在本方案的适用范围内：不安排预算，不发放，不标记",
+                    "outside the scope of the rules: no budget, pay or flag",
+                )
+            )
+        elif outcome.gated[d, u]:
             excluded = bool(outcome.excluded[d, u])
             failed = [gate for gate in budget_rules.gates if float(ev.data.attributes[gate.attribute][u]) == 0]
             names_zh = "、".join(f"「{gate.name.zh}」" for gate in failed)
@@ -819,13 +855,22 @@ def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int, say: _Sa
                     + (" (left out of the budget request)" if excluded else ""),
                 )
             )
-        if outcome.suspended[d, u]:
+        if outcome.stopped is not None and outcome.stopped[d, u]:
             released = money(outcome.released[d, u])
             why.append(
                 say(
-                    f"monitoring: suspended, {released} unspent to the pool",
-                    f"双监控：暂停执行，未支出的 {released} 收回统筹",
-                    f"monitoring: suspended, {released} unspent returned to the pool",
+                    f"monitoring: stopped, {released} unspent to the pool; the project leaves",
+                    f"双监控：停止执行，未支出的 {released} 收回统筹，项目退出",
+                    f"monitoring: stopped, {released} unspent returned to the pool; the project leaves",
+                )
+            )
+        elif outcome.suspended[d, u]:
+            released = money(outcome.released[d, u])
+            why.append(
+                say(
+                    f"monitoring: suspended, {released} unspent to the pool; resumes once the trigger clears",
+                    f"双监控：暂缓执行，未支出的 {released} 收回统筹，问题消除后恢复执行",
+                    f"monitoring: suspended, {released} unspent withheld to the pool; resumes once the trigger clears",
                 )
             )
         elif outcome.released[d, u]:
@@ -877,6 +922,34 @@ def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int, say: _Sa
                     f"received {received} from the pool",
                 )
             )
+        if (
+            outcome.envelope is not None
+            and outcome.claim is not None
+            and outcome.scaled is not None
+            and outcome.scaled[d, u]
+        ):
+            claim, share = money(outcome.claim[d, u]), money(abs(int(outcome.scaled[d, u])))
+            envelope = money(outcome.envelope[d])
+            more = outcome.scaled[d, u] >= 0
+            why.append(
+                say(
+                    f"envelope {envelope}: rules give {claim}, {'+' if more else '-'}{share} as its pro-rata share",
+                    f"预算总额 {envelope} 内按比例统筹：规则安排 {claim}，{'增加' if more else '调减'} {share}",
+                    f"envelope {envelope}: the rules give {claim}, {'plus' if more else 'less'} {share} as its "
+                    "pro-rata share of the difference",
+                )
+            )
+        if outcome.ended is not None and outcome.ended[d, u] and not outcome.gated[d, u]:
+            if outcome.completed is not None and outcome.completed[d, u]:
+                why.append(say("last year: completed", "项目到期完成，下年退出", "last year: the project completes"))
+            elif not (outcome.stopped is not None and outcome.stopped[d, u]):
+                why.append(
+                    say(
+                        "budget zeroed: the project leaves",
+                        "预算调减至零，项目退出",
+                        "budget zeroed: the project leaves",
+                    )
+                )
         budget, nxt = money(outcome.budget[d, u]), money(outcome.next_budget[d, u])
         trace.add(
             step,

@@ -1,10 +1,11 @@
 """The consequence rules of a scheme file: what grades do to budgets, pay and people.
 
 These pydantic models form the ``consequences:`` section of a scheme: budget rules
-(per-grade change, gates, in-year monitoring with suspension and reallocation, the
-correction ladder), pay rules (bonus months, pool split, incentive sharing, fixed and
-derived allowances) and status flags (award eligibility, consecutive-year rules,
-first/last place, most last places in a window).
+(per-grade change, gates, in-year monitoring with suspension or stop and reallocation, the
+correction ladder, the budget envelope), the units' lifecycle (projects completing and
+entering), pay rules (bonus months, pool split, incentive sharing, fixed and derived
+allowances), status flags (award eligibility, consecutive-year rules, first/last place, most
+last places in a window) and how the attributes these rules read change over simulated years.
 """
 
 from __future__ import annotations
@@ -68,23 +69,41 @@ class SeverityStep(Model):
     percent: float = Field(ge=-100, le=0)
 
 
-class Monitoring(Model):
-    """双监控: suspend a unit in-year when spending and target progress diverge, or its score is low.
+Action = Literal["suspend", "stop"]
 
-    A suspended unit's unspent budget (``budget × (1 − spending progress)``) goes to the
-    reallocation pool, and ``stop`` sets its next year's budget to zero.
+
+class Monitoring(Model):
+    """双监控: act on a unit in-year when spending and target progress diverge, or its score is low.
+
+    Either trigger withholds the unit's unspent budget (``budget × (1 − spending progress)``),
+    which goes to the reallocation pool. ``stop`` (停止执行) ends the project: next year's budget
+    is zero and the unit leaves (no later evaluation, grade or flag). ``suspend`` (暂缓) only
+    withholds this year's money: the unit stays, its next year's budget follows the grade rules,
+    and it resumes as soon as the trigger no longer holds (monitoring checks it again each year).
     """
 
     spending_progress: str
     target_progress: str | None = None
     mismatch_above: float | None = Field(None, gt=0, le=1)
     low_score_below: float | None = Field(None, ge=0)
-    """Expected low performance: a total below this (in points) also suspends."""
+    """Expected low performance: a total below this (in points) also triggers."""
     stop: bool = True
+    """What both triggers do unless ``on_mismatch`` or ``on_low_score`` says otherwise: stop, or suspend."""
+    on_mismatch: Action | None = None
+    """What a progress mismatch does (``suspend`` or ``stop``); default from ``stop``."""
+    on_low_score: Action | None = None
+    """What an expected low performance does (``suspend`` or ``stop``); default from ``stop``."""
+    classes: list[str] | None = None
+    """Only units of these classes are monitored (篇五 l.289: projects, not whole departments)."""
     adjust_by_severity: list[SeverityStep] = Field(default_factory=list)
     """Units not suspended whose progress gap exceeds a step's ``gap`` lose that step's percent of this
     year's budget to the pool (the largest step that applies)."""
     source: str | None = None
+
+    def action(self, trigger: Literal["mismatch", "low_score"]) -> Action:
+        """What a trigger does: ``suspend`` or ``stop``."""
+        stated = self.on_mismatch if trigger == "mismatch" else self.on_low_score
+        return stated or ("stop" if self.stop else "suspend")
 
 
 class Reallocation(Model):
@@ -109,11 +128,50 @@ class LadderStep(Model):
 
 
 class Ladder(Model):
-    """篇九 correction ladder: the k-th consecutive failing year applies step k (the last step repeats)."""
+    """篇九 correction ladder: the k-th consecutive failing year applies step k (the last step repeats).
+
+    A step that zeroes the budget (``to_zero``, −100 %) cancels the project: it leaves.
+    """
 
     fail_grades: list[str] = Field(min_length=1)
     steps: list[LadderStep] = Field(min_length=1)
+    classes: list[str] | None = None
+    """Only units of these classes climb the ladder (篇五 l.287: projects, not whole departments)."""
     source: str | None = None
+
+
+MAX_GROWTH = 100.0
+"""Largest yearly growth of a budget envelope, in percent: doubling in one year is already far
+outside any budget plan; beyond it a figure is a typo (a share written as a percent)."""
+
+
+class Envelope(Model):
+    """量入为出: the total of next year's budgets, stated, and every budget rule acting inside it.
+
+    The budget rules give each unit present a *claim* on next year (its budget after gates,
+    monitoring, the grade rule or ladder and reallocation; a new entrant's first budget). Next
+    year's budgets share the envelope in proportion to the claims, to the fen: the difference
+    between the envelope and the claims is spread over them by largest remainder, so
+    Σ next budgets = the envelope exactly and a grade-linked increase is priority inside the
+    total, not money from nowhere. ``treasury: true`` states the opposite reading — no total;
+    increases are paid by the treasury and cuts return to it — and lint warns that budgets can
+    then grow without bound.
+    """
+
+    total: NonNegativeYuan | None = None
+    """The first year's envelope in yuan; default: the sum of the data's budgets."""
+    growth: float = Field(0.0, ge=-MAX_GROWTH, le=MAX_GROWTH)
+    """Percent a year: year t's envelope is total × (1 + growth/100)^(t−1), rounded half-up to the fen."""
+    treasury: bool = False
+    """No envelope: Σ next budgets = Σ budgets − cuts + increases + reallocated money."""
+    reason: Label | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _mode(self) -> Envelope:
+        if self.treasury and (self.total is not None or self.growth != 0):
+            raise ValueError("treasury: true states that there is no envelope; drop total and growth")
+        return self
 
 
 class BudgetRules(Model):
@@ -125,7 +183,79 @@ class BudgetRules(Model):
     monitoring: Monitoring | None = None
     reallocation: Reallocation | None = None
     ladder: Ladder | None = None
+    envelope: Envelope = Field(default_factory=Envelope)
+    """The total of next year's budgets (default: fixed at the sum of the data's budgets)."""
     source: str | None = None
+
+
+class Entrants(Model):
+    """New projects entering each year from the second year on (项目库: approved projects start).
+
+    ``per_year`` × the number of units in the data enter at the start of every later year
+    (rounded half-up). Each is a copy of a unit of the data (round robin, skipping units that
+    fail a gate: an entrant has passed its ex-ante assessment) whose quality and evolving
+    attributes are drawn afresh in every draw from the units of its class; its first budget is
+    ``budget`` (the median of the data's budgets by default, grown with the envelope), taken
+    from the envelope like any claim.
+    """
+
+    per_year: float = Field(gt=0, le=1)
+    budget: Literal["median", "mean"] | NonNegativeYuan = "median"
+    duration: int | None = Field(None, ge=1, le=100)
+    """Years each entrant runs before it completes; empty: until a rule stops it."""
+    source: str | None = None
+
+
+class Outside(Model):
+    """Units whose text ``attribute`` is one of ``values`` are outside the scope of the rules."""
+
+    attribute: str
+    values: list[str] = Field(min_length=1)
+
+
+class Lifecycle(Model):
+    """Projects that end by themselves and projects that start (a portfolio over the years).
+
+    Units also leave when a rule ends them (a gate, monitoring ``stop``, a ladder or grade rule
+    that zeroes the budget); this section adds completion and new entrants.
+    """
+
+    remaining: str | None = None
+    """Number attribute: years each unit of the data still runs, this year included (0 or less:
+    open-ended). The unit completes after its last year and leaves."""
+    entrants: Entrants | None = None
+    outside: Outside | None = None
+    """Units outside the scheme's scope (篇三 l.101: water funds used for other construction leave
+    the water bureau's performance management): never present, graded with no consequence."""
+    source: str | None = None
+
+
+class Evolve(Model):
+    """How an attribute that a rule reads changes over simulated years.
+
+    ``follows: <indicator>`` moves it with that indicator's quality: value = data value +
+    (quality this year − the unit's base quality) / 100 × (range high − range low), kept inside
+    ``range``. ``redraw: true`` makes a 0/1 event attribute happen afresh each year, to each unit
+    with the share of the data's units that show it (a finding of falsified figures). ``fixed:
+    true`` keeps the data's value every year (say why in ``reason``).
+    """
+
+    attribute: str
+    follows: str | None = None
+    range: tuple[float, float] | None = None
+    redraw: bool = False
+    fixed: bool = False
+    reason: Label | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Evolve:
+        if self.fixed + self.redraw + (self.follows is not None) != 1:
+            raise ValueError("give one of follows (an indicator id), redraw: true or fixed: true")
+        if self.follows is not None and self.range is None:
+            raise ValueError("follows needs the attribute's range, e.g. [0, 1] or [0, 100]")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError(f"range must rise from low to high, not {list(self.range)}")
+        return self
 
 
 class BonusMonths(Model):
@@ -200,6 +330,13 @@ class FlagCondition(Model):
     attribute: str | None = None
     below: float | None = None
     at_least: float | None = None
+    indicator: str | None = None
+    """A node of the indicator tree: ``below`` / ``at_least`` are then % of its points (篇九 l.427:
+    达不到预期目标 read as the target-completion section below its pass line)."""
+    versus: str | None = None
+    """With ``gap_above``: raised when the attribute and this one differ by more than ``gap_above``
+    (篇二 l.61: target and spending progress apart by a major deviation)."""
+    gap_above: float | None = Field(None, ge=0)
     rank: Literal["first", "last"] | None = None
     consecutive: int = Field(1, ge=1)
     """The condition must hold this many periods in a row (two 差 years → organisational handling)."""
@@ -210,15 +347,22 @@ class FlagCondition(Model):
 
     @model_validator(mode="after")
     def _shape(self) -> FlagCondition:
-        if (self.below is not None or self.at_least is not None) and self.attribute is None:
-            raise ValueError("below/at_least need an attribute")
-        if self.attribute is not None and self.below is None and self.at_least is None:
-            raise ValueError("an attribute condition needs below or at_least")
+        measured = (self.attribute is not None) + (self.indicator is not None)
+        if measured > 1:
+            raise ValueError("give an attribute or an indicator, not both")
+        if (self.below is not None or self.at_least is not None) and not measured:
+            raise ValueError("below/at_least need an attribute or an indicator")
+        if self.versus is not None and self.attribute is None:
+            raise ValueError("versus needs an attribute")
+        if (self.versus is None) != (self.gap_above is None):
+            raise ValueError("versus and gap_above go together")
+        if measured and self.below is None and self.at_least is None and self.versus is None:
+            raise ValueError("an attribute or indicator condition needs below, at_least or versus with gap_above")
         if (self.most is None) != (self.window is None):
             raise ValueError("most and window go together")
-        parts = [self.grades is not None, self.attribute is not None, self.rank is not None, self.most is not None]
+        parts = [self.grades is not None, bool(measured), self.rank is not None, self.most is not None]
         if not any(parts):
-            raise ValueError("give a condition: grades, attribute, rank or most")
+            raise ValueError("give a condition: grades, attribute, indicator, rank or most")
         if self.most is not None and any(parts[:3]):
             raise ValueError("a 'most' flag takes no other condition")
         return self
@@ -235,5 +379,8 @@ class Flag(Model):
 
 class Consequences(Model):
     budget: BudgetRules | None = None
+    lifecycle: Lifecycle | None = None
     pay: PayRules | None = None
     flags: list[Flag] = Field(default_factory=list)
+    evolve: list[Evolve] = Field(default_factory=list)
+    """How the attributes that rules read change over simulated years (see :class:`Evolve`)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .compile import CompiledScheme, compile_scheme
 from .data import UnitData, load_units
@@ -27,12 +27,29 @@ then leaves it out and says so)."""
 
 
 class Default(Model):
-    """A number or rule the source leaves blank or ambiguous, and what this scenario chose."""
+    """A number or rule the source leaves blank or ambiguous, and what this scenario chose.
+
+    ``uses`` names the entry of the national defaults table (:mod:`perfsim.national`) the choice
+    follows; ``departs_from`` the entry it departs from, its reason saying why.
+    """
 
     item: Text
     choice: Text
     reason: Text
     source: str | None = None
+    uses: str | None = None
+    departs_from: str | None = None
+
+    @model_validator(mode="after")
+    def _national(self) -> Default:
+        from .national import TABLE
+
+        for name in (self.uses, self.departs_from):
+            if name is not None and name not in TABLE:
+                raise ValueError(f"no national default '{name}' (known: {', '.join(TABLE)})")
+        if self.uses is not None and self.departs_from is not None:
+            raise ValueError("a default uses a national entry or departs from it, not both")
+        return self
 
 
 class Lever(Model):

@@ -345,7 +345,10 @@ class RankTier(Model):
     grade: Label
     share: float | None = Field(None, gt=0, le=1)
     count: int | None = Field(None, ge=1)
-    rounding: Literal["floor", "half_up", "ceil"] = "floor"
+    rounding: Literal["floor", "half_up", "ceil", "cumulative"] = "floor"
+    """How a share becomes places: ``cumulative`` rounds half-up where the tier ends (its share plus the
+    shares above) and gives the tier the places between, so rounding leftovers do not all fall into
+    the last tier (10/20/60 % of 12 units: 1, 3, 7 and 1 left, not 1, 2, 7 and 2)."""
 
 
 class Ranking(Model):
@@ -374,6 +377,10 @@ class Grading(Model):
     ranking: Ranking = Field(default_factory=Ranking)
     veto_timing: Literal["before_quota", "after_quota"] = "before_quota"
     not_assessed: NotAssessed | None = None
+    from_indicator: Id | None = None
+    """A ``lookup`` indicator whose label is the unit's grade (篇十七: the school's annual assessment
+    grades the person; the total only shares the pay). Its labels must be grade names; units whose
+    cell is empty or 不适用 are graded by the bands."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Grading:
@@ -863,6 +870,23 @@ def _check_references(scheme: Scheme) -> None:
         raise _Problem(("clamp",), f"clamp min {cmin:g} is not below max {cmax:g}", "swap or fix the bounds")
 
 
+def _check_grade_source(scheme: Scheme) -> None:
+    name = scheme.grading.from_indicator
+    if name is None:
+        return
+    loc: Loc = ("grading", "from_indicator")
+    grades = [g.zh for g in scheme.grading.grades]
+    found = [node for _, node, _, _ in scheme.nodes() if node.id == name]
+    if not found:
+        raise _Problem(loc, f"unknown indicator '{name}'", _near(name, sorted({n.id for _, n, _, _ in scheme.nodes()})))
+    for node in found:
+        if not isinstance(node.method, CategoryLookup):
+            raise _Problem(loc, f"'{name}' is not a lookup indicator", "grades come from a label: use method lookup")
+        stray = [label for label in node.method.map if label not in grades]
+        if stray:
+            raise _Problem(loc, f"label '{stray[0]}' of '{name}' is not a grade", f"grades: {', '.join(grades)}")
+
+
 def _check_consequences(scheme: Scheme) -> None:
     rules = scheme.consequences
     if rules is None:
@@ -874,6 +898,11 @@ def _check_consequences(scheme: Scheme) -> None:
     def grade(name: str, loc: Loc) -> None:
         if name not in grades:
             raise _Problem(loc, f"unknown grade '{name}'", _near(name, grades))
+
+    def unit_class(name: str, loc: Loc) -> None:
+        class_ids = [c.id for c in scheme.classes]
+        if name not in class_ids:
+            raise _Problem(loc, f"unknown class '{name}'", _near(name, class_ids))
 
     def attribute(name: str, loc: Loc, kind: str = "number") -> None:
         if name not in attrs:
@@ -914,6 +943,30 @@ def _check_consequences(scheme: Scheme) -> None:
         if b.ladder is not None:
             for i, name in enumerate(b.ladder.fail_grades):
                 grade(name, (*bl, "ladder", "fail_grades", i))
+        for key in ("monitoring", "ladder"):
+            part = getattr(b, key)
+            for i, name in enumerate((part.classes or []) if part is not None else []):
+                unit_class(name, (*bl, key, "classes", i))
+    if rules.lifecycle is not None:
+        ll: Loc = (*loc0, "lifecycle")
+        if rules.budget is None:
+            raise _Problem(
+                ll, "a lifecycle needs budget rules", "add consequences.budget (projects leave and enter by budget)"
+            )
+        if rules.lifecycle.remaining is not None:
+            attribute(rules.lifecycle.remaining, (*ll, "remaining"))
+        if rules.lifecycle.outside is not None:
+            attribute(rules.lifecycle.outside.attribute, (*ll, "outside", "attribute"), "text")
+    leaves = {node.id for _, node, _, _ in scheme.nodes() if node.method is not None}
+    evolving: list[str] = []
+    for i, rule in enumerate(rules.evolve):
+        el: Loc = (*loc0, "evolve", i)
+        attribute(rule.attribute, (*el, "attribute"))
+        if rule.attribute in evolving:
+            raise _Problem((*el, "attribute"), f"attribute '{rule.attribute}' is listed twice", "keep one entry")
+        evolving.append(rule.attribute)
+        if rule.follows is not None and rule.follows not in leaves:
+            raise _Problem((*el, "follows"), f"unknown indicator '{rule.follows}'", _near(rule.follows, sorted(leaves)))
     if rules.pay is not None:
         pl: Loc = (*loc0, "pay")
         if rules.pay.bonus_months is not None:
@@ -944,6 +997,13 @@ def _check_consequences(scheme: Scheme) -> None:
                 raise _Problem((*fl, "when", "classes"), f"unknown class '{name}'", _near(name, class_ids))
         if flag.when.attribute is not None:
             attribute(flag.when.attribute, (*fl, "when", "attribute"))
+        if flag.when.versus is not None:
+            attribute(flag.when.versus, (*fl, "when", "versus"))
+        if flag.when.indicator is not None:
+            nodes = sorted({n.id for _, n, _, _ in scheme.nodes()})
+            if flag.when.indicator not in nodes:
+                name = flag.when.indicator
+                raise _Problem((*fl, "when", "indicator"), f"unknown indicator '{name}'", _near(name, nodes))
         if flag.when.most is not None and flag.when.most not in seen:
             raise _Problem(
                 (*fl, "when", "most"),
@@ -958,6 +1018,7 @@ def check_scheme(scheme: Scheme) -> None:
     _check_tree(scheme)
     _check_references(scheme)
     _check_grading(scheme)
+    _check_grade_source(scheme)
     _check_consequences(scheme)
 
 

@@ -17,7 +17,7 @@ from .scheme import Scheme, effective_points, scheme_from_data
 
 def scheme_with(scheme: Scheme, values: dict[str, float]) -> Scheme:
     """A copy of ``scheme`` with parameter values written into the fields they come from."""
-    data = copy.deepcopy(scheme.model_dump(mode="json", exclude_none=True))
+    data = copy.deepcopy(scheme.model_dump(mode="json", exclude_unset=True))
     compiled = compile_scheme(scheme)
     points = effective_points(scheme)
     classes = data["unit_classes"] if "unit_classes" in data else [{"id": "all", "indicators": data["indicators"]}]

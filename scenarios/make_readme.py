@@ -12,6 +12,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from perfsim.models import Label  # noqa: E402
+from perfsim.national import TABLE  # noqa: E402
 from perfsim.scenario import list_scenarios  # noqa: E402
 
 FIXED_BY_TEXT = {  # "What the text fixes", from shared/seeds/README.md
@@ -23,6 +24,7 @@ FIXED_BY_TEXT = {  # "What the text fixes", from shared/seeds/README.md
     "yanghe-township": "structure only",
     "department-budget-rules": "structure, correction ladder",
     "wuxiang-county": "structure only",
+    "wuxiang-cadres": "structure only; cadre grades from the same template (篇四 l.191)",
     "zhengding-county": "points, shares, completion-ratio method, 7/32/9 units",
     "employee-rubric": "5-point rubric, mistake counts",
     "compulsory-school-pay": "70/30 split, 580 and 440 yuan, departed staff's allowance = base ÷ 7 × 5",
@@ -51,15 +53,40 @@ def en(text: Label | str) -> str:
     return text.en if isinstance(text, Label) else text
 
 
+NATIONAL = """
+## National defaults
+
+Where a plan leaves a number blank, a scenario takes it from one table (`perfsim/national.py`) or
+says why it departs from it. Entries of kind *national* come from a national rule; *convention*
+entries are perfsim's single choice where no national rule exists. A test holds every bundle to
+the entries it says it uses.
+
+| entry | kind | what it fixes | source | used by | departed from by |
+|---|---|---|---|---|---|
+"""
+
+
 def render() -> str:
     rows = []
+    uses: dict[str, list[str]] = {name: [] for name in TABLE}
+    departs: dict[str, list[str]] = {name: [] for name in TABLE}
     for path, spec in list_scenarios(HERE):
         defaults = "; ".join(en(d.item) for d in spec.defaults)
         rows.append(
             f"| [`{spec.id}`]({path.name}) {en(spec.name)} | {en(spec.source)} | "
             f"{FIXED_BY_TEXT.get(spec.id, '')} | {defaults} |"
         )
-    return HEADER + "\n".join(rows) + "\n"
+        for d in spec.defaults:
+            if d.uses and spec.id not in uses[d.uses]:
+                uses[d.uses].append(spec.id)
+            if d.departs_from and spec.id not in departs[d.departs_from]:
+                departs[d.departs_from].append(spec.id)
+    table = [
+        f"| `{e.id}` | {e.kind} | {e.value.en} | {e.source.en} | {', '.join(uses[e.id]) or '—'} | "
+        f"{', '.join(departs[e.id]) or '—'} |"
+        for e in TABLE.values()
+    ]
+    return HEADER + "\n".join(rows) + "\n" + NATIONAL + "\n".join(table) + "\n"
 
 
 if __name__ == "__main__":

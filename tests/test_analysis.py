@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import perfsim
 from perfsim import analysis as a
 
-from conftest import label, leaf, make_scheme, run
+from conftest import ROOT, label, leaf, make_scheme, run
 
 
 def linear_unit(weights):
@@ -81,9 +81,64 @@ def test_sweep_renormalises_siblings_and_says_so(qitai):
 
 def test_tornado_orders_by_swing(qitai):
     compiled, data = qitai
-    frame = a.tornado(compiled, data, [("cutoff:合格", 60, 80), ("cap:complaints", 1.9, 2.1)])
-    assert list(frame["parameter"]) == ["cutoff:合格", "cap:complaints"]
-    assert frame["swing"].iloc[0] > 0
+    frame = a.tornado(compiled, data, [("cap:complaints", 1.9, 2.1), ("cutoff:合格", 60, 80)])
+    # the main measure of a band scheme first; 篇四 pays bonus months, so pay is a measure too
+    measures = ["units changing grade", "share 不合格", "mean |rank shift|", "net pay change", "gross pay moved"]
+    assert list(frame["measure"].drop_duplicates()) == measures
+    main = frame[frame["measure"] == "units changing grade"]
+    assert list(main["parameter"]) == ["cutoff:合格", "cap:complaints"]
+    assert main["swing"].iloc[0] > 0
+    assert set(frame["parameter"]) == {"cutoff:合格", "cap:complaints"}
+    for _, rows in frame.groupby("measure"):  # every panel keeps the same lever order
+        assert list(rows["parameter"]) == ["cutoff:合格", "cap:complaints"]
+    only = a.tornado(compiled, data, [("cutoff:合格", 60, 80)], metric="share 不合格")
+    assert list(only["measure"]) == ["share 不合格"] and only["at high"].iloc[0] > only["nominal"].iloc[0]
+    with pytest.raises(perfsim.ParameterError, match="unknown outcome"):
+        a.tornado(compiled, data, [("cutoff:合格", 60, 80)], metric="share 差")
+
+
+def test_tornado_on_a_rank_tier_scheme_is_never_flat_for_a_lever_that_moves_ranks():
+    """Issue 12: grade shares are fixed by rank tiers, so a share tornado was flat for every lever."""
+    from perfsim.scenario import find_file, load_scenario
+
+    sc = load_scenario(find_file(str(ROOT / "scenarios" / "transport-bureau.yaml")))
+    compiled, data = sc.compiled, sc.data
+    levers = [(lever.parameter, lever.low, lever.high) for lever in sc.spec.analysis.levers]
+    frame = a.tornado(compiled, data, levers)
+    assert a.main_measure(compiled) == "mean |rank shift|" == frame["measure"].iloc[0]
+    assert not frame["measure"].str.startswith("share ").any()  # the tiers fix every share
+    ranks = frame[frame["measure"] == "mean |rank shift|"].set_index("parameter")
+    for parameter, low, high in levers:
+        ev = perfsim.evaluate(compiled, data, a.sweeps._moves(compiled, parameter, [low, high])[0], ranks=True)
+        nominal = perfsim.evaluate(compiled, data, ranks=True)
+        moves_ranks = bool((ev.rank != nominal.rank).any())
+        assert (ranks.loc[parameter, "swing"] > 0) == moves_ranks, parameter
+    assert (ranks["swing"] > 0).any()
+
+
+def test_change_measures_count_grades_ranks_and_money():
+    scheme = make_scheme(
+        [leaf("a", 100)],
+        attributes=[{"id": "budget", "name": label("预算")}],
+        consequences={  # cuts return to the treasury: no envelope shares them out again
+            "budget": {"amount": "budget", "by_grade": {"不合格": {"percent": -10}}, "envelope": {"treasury": True}}
+        },
+    )
+    compiled, data, _ = run(scheme, [{"unit": f"u{i}", "a": 60 + 5 * i, "budget": 1000} for i in range(6)])
+    base = perfsim.evaluate(compiled, data, ranks=True)
+    moved = perfsim.evaluate(compiled, data, {"cutoff:合格": [60, 80]}, ranks=True)
+    frame = a.change_measures(moved, base)
+    assert list(frame["units changing grade"]) == [2, 2]  # u0, u1 pass at 60; u2, u3 fail at 80
+    assert list(frame["mean |rank shift|"]) == [0, 0]  # a cut-off moves no rank
+    assert list(frame["net budget change"]) == [200, -200]
+    assert list(frame["gross budget moved"]) == [200, 200]
+    assert "net pay change" not in frame
+    with pytest.raises(ValueError, match="ranks=True"):
+        a.change_measures(perfsim.evaluate(compiled, data), base)
+    swept = a.sweep(compiled, data, "cutoff:合格", [60, 80])
+    assert list(swept["units changing grade"]) == [2, 2] and list(swept["net budget change"]) == [200, -200]
+    weights = a.change_measures(perfsim.evaluate(compiled, data, {"cutoff:合格": 70}, ranks=True), base)
+    assert weights.iloc[0].tolist() == [0, 0, 0, 0]
 
 
 def test_pian4_threshold_sweep_excellent_share_is_non_increasing_step(qitai):
@@ -124,6 +179,90 @@ def test_grade_and_indicator_margins_are_exact_edges():
     frame.loc[0, "a"] = 80 + raise_by - 1e-6
     assert perfsim.evaluate(compiled, perfsim.load_units(frame, compiled)).grade_labels() == ["良好"]
     assert np.isnan(probe.loc["v", "raise_by"])  # already at the top grade
+
+
+def test_indicator_margins_stay_within_each_methods_scale():
+    """Issue 12: 80.5 + 28.85 on a 100-point mark was offered as a margin; a mark ends at its scale."""
+    scheme = make_scheme([leaf("a", 60), leaf("b", 40)])
+    rows = [{"unit": "w", "a": 80.5, "b": 60}, {"unit": "x", "a": 80.5, "b": 20}]
+    compiled, data, _ = run(scheme, rows)
+    assert a.value_bounds(compiled, "a") == (0.0, 100.0, False)
+    probe = a.indicator_margins(compiled, data, ["a"]).set_index("unit")
+    assert probe.loc["w", "raise_by"] == pytest.approx((80 - 72.3) / 0.6, rel=1e-6)  # 合格 → 良好 within the scale
+    assert np.isnan(probe.loc["x", "raise_by"])  # 70 would need a mark of 103.3
+    assert (probe["value"] + probe["raise_by"].fillna(0) <= 100).all()
+    assert (probe["value"] - probe["lower_by"].fillna(0) >= 0).all()
+
+
+def test_indicator_margins_of_whole_number_columns_are_whole():
+    rubric = leaf("r", 50, {"method": "rubric_5pt"})
+    scheme = make_scheme([rubric, leaf("a", 50)])
+    rows = [
+        {"unit": "u", "r": 3, "r.count": 0, "a": 80},  # 30 + 40 = 70: 合格, one level more is 80: 良好
+        {"unit": "v", "r": 3, "r.count": 0, "a": 78},  # 69: a tenth of a level would do, a level is the least
+        {"unit": "w", "r": 5, "r.count": 0, "a": 40},  # at the top level already
+    ]
+    compiled, data, _ = run(scheme, rows)
+    assert a.value_bounds(compiled, "r") == (1.0, 5.0, True)
+    assert a.value_bounds(compiled, "r.count") == (0.0, np.inf, True)
+    probe = a.indicator_margins(compiled, data, ["r"]).set_index("unit")
+    assert probe.loc["u", "raise_by"] == 1 and probe.loc["v", "raise_by"] == 1
+    assert np.isnan(probe.loc["w", "raise_by"])
+    assert probe.loc["u", "lower_by"] == 1  # 60: 不合格
+
+
+def test_a_mark_above_its_scale_is_refused_through_values_as_in_a_file(qitai):
+    compiled, data = qitai
+    marks = data.values["public"].copy()
+    marks[3] = 100.5
+    with pytest.raises(perfsim.ParameterError, match=r"mark 100\.5 of unit U004 is outside the scale of 0 to 100"):
+        perfsim.evaluate(compiled, data, values={"public": marks})
+    with pytest.raises(perfsim.ParameterError, match="outside the scale"):
+        perfsim.evaluate(compiled, data, values={"public": np.tile(marks.clip(0, 100), (2, 1)) - 101})
+    frame = pd.DataFrame({"unit": ["u"], "a": [100.5]})
+    with pytest.raises(perfsim.DataError, match="above the scale"):
+        perfsim.load_units(frame, perfsim.compile_scheme(make_scheme([leaf("a", 100)])))
+    # a systematic error in a global sensitivity analysis stops at the scale instead
+    factors = [a.Factor("value:public", -20.0, 20.0)]
+    ev = a.gsa._evaluate_rows(compiled, data, factors, np.array([[20.0], [-20.0]]))
+    top = data.values["public"] == data.values["public"].max()
+    assert np.isfinite(ev.total).all() and top.any()
+
+
+def test_tier_boundaries_pair_the_units_across_each_tier_edge():
+    from perfsim.scenario import find_file, load_scenario
+
+    sc = load_scenario(find_file(str(ROOT / "scenarios" / "transport-bureau.yaml")))
+    ev = perfsim.evaluate(sc.compiled, sc.data)
+    edges = a.tier_boundaries(ev)
+    grades = [g.zh for g in sc.compiled.grades]
+    assert len(edges) == 2 * 3  # two groups, four tiers each: three edges per group
+    assert (edges["gap"] >= 0).all() and edges["gap"].is_monotonic_increasing
+    assert all(grades.index(lo) == grades.index(up) + 1 for up, lo in zip(edges["upper grade"], edges["lower grade"]))
+    totals = dict(zip(sc.data.units, ev.total[0]))
+    assert np.allclose(edges["gap"], [totals[u] - totals[w] for u, w in zip(edges["upper unit"], edges["lower unit"])])
+
+
+def test_yearly_measures_and_summary_text(qitai):
+    from perfsim.simulate import simulate
+
+    compiled, data = qitai
+    sim = simulate(compiled, data, years=3, draws=8, seed=2)
+    yearly = a.yearly_measures(sim)
+    assert list(yearly["year"]) == [1, 2, 3]
+    assert a.yearly_main_measures(compiled) == ["pay total", "units changing grade from last year"]
+    for measure in ("pay total", "units changing grade from last year", "money moved"):
+        assert (yearly[f"{measure} p5"] <= yearly[measure] + 1e-9).all()
+        assert (yearly[measure] <= yearly[f"{measure} p95"] + 1e-9).all()
+    assert "budget total" not in yearly
+    assert yearly["units changing grade from last year"].gt(0).any()  # yearly shocks move grades
+    base = perfsim.evaluate(compiled, data, ranks=True)
+    result = a.compare(base, perfsim.evaluate(compiled, data, {"cutoff:优秀": 85.0}, ranks=True))
+    text = a.summary_text(result.summary, "zh")
+    assert f"等次变化：{len(result.changed)} 个单位（升 {len(result.changed)}，降 0）" in text
+    assert "绩效工资净变化：+" in text and "万元" in text
+    english = a.summary_text(result.summary, "en")
+    assert "units changing grade" in english and "CNY 10k" in english and "万" not in english
 
 
 def test_noise_reliability(qitai):
@@ -179,7 +318,9 @@ def test_budget_outcomes_in_sweeps():
     scheme = make_scheme(
         [leaf("a", 100)],
         attributes=[{"id": "budget", "name": label("预算")}],
-        consequences={"budget": {"amount": "budget", "by_grade": {"不合格": {"percent": -10}}}},
+        consequences={  # cuts return to the treasury: no envelope shares them out again
+            "budget": {"amount": "budget", "by_grade": {"不合格": {"percent": -10}}, "envelope": {"treasury": True}}
+        },
     )
     compiled, data, _ = run(scheme, [{"unit": f"u{i}", "a": 60 + 5 * i, "budget": 1000} for i in range(6)])
     frame = a.sweep(compiled, data, "cutoff:合格", [60, 70, 80])

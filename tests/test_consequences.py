@@ -35,7 +35,7 @@ def test_pian2_poor_grade_cuts_next_year_control_number_by_the_rate():
     rows = [{"unit": "p1", "score": 55, "budget": 1_234_567.89}, {"unit": "p2", "score": 75, "budget": 500_000}]
     _, _, ev = run(scheme, rows)
     outcome, _ = apply_consequences(ev)
-    assert list(outcome.next_budget[0]) == [to_cents(1_111_111.10), to_cents(500_000)]  # 1,111,111.101 → .10
+    assert list(outcome.claim[0]) == [to_cents(1_111_111.10), to_cents(500_000)]  # 1,111,111.101 → .10
     assert outcome.cut[0, 0] == to_cents(1_234_567.89) - to_cents(1_111_111.10)
 
 
@@ -51,7 +51,8 @@ def test_pian5_stance_mapping_applied_as_written_and_linted():
     rows = [{"unit": u, "score": s, "budget": 100_000} for u, s in zip("abcd", (95, 85, 70, 40))]
     _, _, ev = run(scheme, rows)
     outcome, _ = apply_consequences(ev)
-    assert list(outcome.next_budget[0]) == [to_cents(v) for v in (110_000, 105_000, 90_000, 100_000)]
+    assert list(outcome.claim[0]) == [to_cents(v) for v in (110_000, 105_000, 90_000, 100_000)]
+    assert outcome.next_budget.sum() == to_cents(400_000)  # priority inside the fixed envelope
     warnings = [f.message for f in perfsim.lint(scheme)]
     assert any("中 is cut while 差 is not" in w for w in warnings)
 
@@ -75,14 +76,15 @@ def test_pian7_suspend_and_reallocate_conserves_the_budget():
     ]
     _, _, ev = run(scheme, rows)
     o, _ = apply_consequences(ev)
-    assert bool(o.suspended[0, 0]) and o.next_budget[0, 0] == 0
+    assert bool(o.stopped[0, 0]) and o.next_budget[0, 0] == 0 and o.ended[0, 0]
     assert o.released[0, 0] == to_cents(300_000 * 0.8)
     assert o.cut_to_pool[0, 1] == to_cents(40_000)
     pool = o.released.sum() + o.cut_to_pool.sum()
     assert o.received.sum() + o.returned.sum() == pool  # the pool is shared to the cent
     assert o.received[0, 0] == 0 and o.received[0, 1] == 0  # stopped and cut units get nothing
     assert o.received[0, 2] / o.received[0, 3] == pytest.approx(100_000 / 50_000.05, rel=1e-6)
-    assert o.next_budget.sum() == o.budget.sum() - o.cut.sum() + o.increase.sum() + o.received.sum()
+    assert o.claim.sum() == o.budget.sum() - o.cut.sum() + o.increase.sum() + o.received.sum()
+    assert o.next_budget.sum() == o.budget.sum()  # the envelope: fixed at this year's total
 
 
 def test_pian9_correction_ladder_rectify_cut_cancel():
@@ -97,7 +99,7 @@ def test_pian9_correction_ladder_rectify_cut_cancel():
     budgets = []
     for _ in range(3):
         outcome, state = apply_consequences(ev, state)
-        budgets.append(int(outcome.next_budget[0, 0]))
+        budgets.append(int(outcome.claim[0, 0]))
         assert outcome.ladder_step[0, 0] == len(budgets)
     assert budgets == [to_cents(100_000), to_cents(70_000), 0]
 
@@ -115,7 +117,8 @@ def test_gate_gives_no_budget():
         ],
     )
     outcome, _ = apply_consequences(ev)
-    assert list(outcome.next_budget[0]) == [0, 1000]
+    assert list(outcome.claim[0]) == [0, 1000]
+    assert list(outcome.next_budget[0]) == [0, 2000] and outcome.ended[0, 0]  # a's money stays in the envelope
 
 
 def qitai_like():
@@ -292,7 +295,7 @@ def test_pian5_mid_year_adjustment_by_severity_and_ledger():
     assert list(o.released[0]) == [to_cents(100), to_cents(300), 0]
     ledger = o.ledger()
     assert ledger.loc[0, "monitoring: unspent or adjusted to pool"] == 400
-    assert ledger.loc[0, "reallocation: received"] + ledger.loc[0, "reallocation: returned to treasury"] == 400
+    assert ledger.loc[0, "reallocation: received"] + ledger.loc[0, "reallocation: left to the envelope"] == 400
 
 
 def test_pian17_base_amount_times_post_coefficient():
@@ -334,8 +337,8 @@ def test_cut_rate_is_a_sweepable_parameter():
     )
     ev = perfsim.evaluate(compiled, data, {"rate:差": [-10, -25, -100]})
     outcome, _ = apply_consequences(ev)
-    assert list(outcome.next_budget[:, 0]) == [90_000, 75_000, 0]
-    assert list(outcome.next_budget[:, 1]) == [100_000] * 3
+    assert list(outcome.claim[:, 0]) == [90_000, 75_000, 0]
+    assert list(outcome.claim[:, 1]) == [100_000] * 3
 
 
 def test_reallocation_to_urgent_projects_by_attribute():

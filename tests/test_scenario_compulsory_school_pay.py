@@ -103,3 +103,23 @@ def test_teachers_average_wage_is_not_below_civil_servants(result):
     teachers = result[(result["class"] == "teaching") & ~result["status"].isin(["退休", "退职"])]
     wage = teachers["basic_salary"] + (teachers["base"] + teachers["incentive"]) / 12
     assert wage.mean() >= gen.CIVIL_SERVANT_MONTHLY_WAGE
+
+
+def test_homeroom_work_is_not_applicable_to_other_teachers():
+    """l.595 and l.602: the homeroom allowance pays for homeroom work. A teacher without a homeroom class is
+    not assessed on it (不适用, total rescaled to the points that apply), so 优秀 does not follow from
+    holding a homeroom class: scored 0, it went to 31 of 69 homeroom teachers and 1 of 120 others."""
+    sc = load_scenario(Path(SCENARIO))
+    ev = perfsim.evaluate(sc.compiled, sc.data)
+    grades = np.array(ev.grade_labels())
+    teaching = sc.data.class_index == sc.compiled.class_index("teaching")
+    working = np.asarray(sc.data.attributes["status"]) == "在职"
+    homeroom = teaching & ~sc.data.not_applicable["homeroom"] & ~sc.data.missing["homeroom"]
+    others = teaching & working & sc.data.not_applicable["homeroom"]
+    assert homeroom.sum() >= 60 and others.sum() >= 100
+    share_homeroom = (grades[homeroom] == "优秀").mean()
+    share_others = (grades[others] == "优秀").mean()
+    assert share_others > 0.25  # not 1 in 120
+    assert abs(share_homeroom - share_others) < 0.1  # only the data's own small edge in homeroom marks
+    frame = pd.read_csv(DATA)
+    assert (frame.loc[others, "homeroom"] == "不适用").all()

@@ -89,27 +89,33 @@ def test_poor_projects_cut_next_years_control_number_by_the_default_rate(scenari
     assert o.flags["rectify"][0].tolist() == [g == "差" for g in grades]
 
 
-def test_deviation_tiers_withdraw_money_only_for_major_deviation_and_low_performance(scenario):
+def test_major_deviation_is_reported_and_only_low_performance_withdraws_money(scenario):
+    """l.61: 绩效运行有重大偏离的…及时上报主管部门或财政 (a report); 无绩效或低绩效的项目…调整执行或停止执行
+    (money). A major deviation moves no money; a large one is corrected by the section itself."""
     sc, ev, o, frame = scenario
     gap = (frame["progress"] - frame["spend"]).abs()
     total = pd.Series(ev.total[0], index=sc.data.units)
     low = total < 60
-    major = (gap > 0.4) & ~low
-    large = (gap > 0.2) & (gap <= 0.4) & ~low
     assert low[low].index.tolist() == ["H07"]
-    assert major[major].index.tolist() == ["H12"]
-    assert large[large].index.tolist() == ["H20"]
+    assert gap[gap > 0.4].index.tolist() == ["H12"]
+    assert gap[(gap > 0.2) & (gap <= 0.4)].index.tolist() == ["H20"]
+    reported = [u for u in sc.data.units if o.flags["major_deviation"][0, sc.data.units.index(u)]]
+    assert reported == ["H12"]
     for i, unit in enumerate(sc.data.units):
         budget = frame.loc[unit, "budget"]
-        if low[unit]:  # 停止执行: the unspent part of this year's budget
-            expected = cents(budget * (1 - frame.loc[unit, "spend"]))
-        elif major[unit]:  # 调整执行: 20 % of this year's budget
-            expected = cents(budget * 0.2)
-        else:  # 较大偏离 is corrected by the section itself
-            expected = 0
+        expected = cents(budget * (1 - frame.loc[unit, "spend"])) if low[unit] else 0  # 调整执行: the unspent part
         assert o.released[0, i] == expected, unit
     assert o.suspended[0].tolist() == low.tolist()
+    assert not o.ended[0].any()  # adjusted, not stopped: H07 stays under the l.91 cut
     assert o.received.sum() == 0 and o.returned[0] == o.released[0].sum()  # all back to 县财政局
+
+
+def test_the_cut_comes_off_the_departments_control_number(scenario):
+    """l.91 扣减下年度部门项目预算控制数: no envelope keeps the total; nothing is ever raised."""
+    sc, _, o, _ = scenario
+    assert sc.scheme.consequences.budget.envelope.treasury and o.envelope is None
+    assert o.next_budget[0].sum() == o.budget[0].sum() - o.cut[0].sum()
+    assert not [f for f in perfsim.lint(sc.scheme) if "without bound" in f.message]
 
 
 def test_raising_the_poor_cut_off_widens_the_budget_cut(scenario):

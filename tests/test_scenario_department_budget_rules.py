@@ -72,7 +72,7 @@ def test_a_project_not_refiled_is_excluded_from_the_budget_request(scenario):
     assert frame.loc["M15", "refiled"] == 0 and ev.grade_labels()[m15] == "好"  # a good result does not help
     assert o.gated[0].tolist() == (frame["refiled"] == 0).tolist()
     assert o.next_budget[0, m15] == 0
-    assert o.ledger().loc[0, "gate: not arranged"] == frame.loc["M15", "budget"]
+    assert o.ledger().loc[0, "gate: left out of the request"] == frame.loc["M15", "budget"]
     others = [i for i, u in enumerate(sc.data.units) if u not in ("M15", "M23")]
     assert all(o.next_budget[0, i] == o.budget[0, i] for i in others)  # 好 and 中: funding continues
 
@@ -108,11 +108,43 @@ def test_a_rectified_year_ends_the_ladder(scenario):
     assert budgets == [cents(frame.loc["M23", "budget"])] * 3
 
 
+def target_completion(r: pd.Series) -> Decimal:
+    """目标完成程度 as % of its 25 points: 数量 8, 质量 7, 成本 5 (lower is better), 时效 5."""
+    points = 8 * min(d(r["quantity"]) / 100, Decimal(1)) + 7 * min(d(r["quality"]) / 100, Decimal(1))
+    points += 5 * min(100 / d(r["cost"]), Decimal(1)) + 5 * d(r["timeliness"]) / 100
+    return points / 25 * 100
+
+
 def test_criticism_for_poor_results_or_missed_targets_and_praise_for_good_ones(scenario):
+    """l.427: 对绩效评价达不到预期目标或评价结果较差的，予以通报批评 — the target read on the evaluation's own
+    目标完成程度 section (below its 60 % pass line), not as any quantity short of 100 %."""
     sc, ev, frame = scenario
     o, _ = apply_consequences(ev)
     grades = ev.grade_labels()
-    assert o.flags["criticised_target"][0].tolist() == (frame["goal_met"] == 0).tolist()
+    missed = [u for u in frame.index if target_completion(frame.loc[u]) < 60]
+    assert missed == ["M02"] and grades[sc.data.units.index("M02")] == "中"
+    assert [u for i, u in enumerate(sc.data.units) if o.flags["criticised_target"][0, i]] == missed
     assert o.flags["criticised_poor"][0].tolist() == [g == "较差" for g in grades]
     assert o.flags["praised"][0].tolist() == [g == "好" for g in grades]
-    assert (frame["goal_met"] == (frame["quantity"] >= 100).astype(int)).all()  # the data are consistent
+    criticised = o.flags["criticised_target"][0] | o.flags["criticised_poor"][0]
+    assert criticised.mean() < 0.1  # not 46 % of the projects
+    assert not (criticised & o.flags["praised"][0]).any()  # nobody praised and criticised at once
+    assert (frame["quantity"] < 100).mean() > 0.3  # the old reading would have caught a third or more
+
+
+def test_a_cancelled_project_leaves_and_is_not_graded_again():
+    """l.426 直至取消该项目: a cancelled project is gone — no later grade, criticism or budget."""
+    from perfsim.lifecycle import STOPPED
+    from perfsim.population import BehaviourModel
+    from perfsim.simulate import simulate
+
+    sc = load_scenario(BUNDLE)
+    quiet = BehaviourModel(year_sd=0, default_noise=0, rater_noise={}, capacity_elasticity=0, veto_events="fixed")
+    sim = simulate(sc.compiled, sc.data, years=5, draws=2, seed=0, model=quiet, workers=1)
+    m23 = sc.data.units.index("M23")
+    assert sim.status is not None and sim.budget is not None
+    assert sim.status[:, 0, m23].tolist() == [0, 0, 0, STOPPED, STOPPED]  # cancelled after the third 较差 year
+    assert (sim.grade[3:, :, m23] == -1).all() and not sim.flags["criticised_poor"][3:, :, m23].any()
+    assert (sim.budget[3:, :, m23] == 0).all()
+    m15 = sc.data.units.index("M15")
+    assert (sim.status[1:, :, m15] == STOPPED).all()  # not re-filed: out of the request, and out

@@ -96,3 +96,23 @@ def test_literal_each_xx_percent_reading_splits_the_pool_half_and_half(rows):
     pool = literal["pool_share"].sum()
     assert pay["incentive"][0].sum() == pytest.approx(0.50 * pool, abs=0.01)
     assert pay["base"][0].sum() == pytest.approx(0.50 * pool, abs=1.0)
+
+
+def test_a_persons_grade_is_their_annual_assessment_grade(scenario, rows):
+    """l.713: the school's annual assessment grades its staff; the incentive total only shares the pay, so
+    no person's grade may contradict their assessment (graded on its own, 11 were 不合格 on the total)."""
+    ev = perfsim.evaluate(scenario.compiled, scenario.data)
+    grades = np.array(ev.grade_labels())
+    assessed = (rows["status"] != "离岗待退").to_numpy()
+    given = rows["annual_assessment"].astype(str).to_numpy()
+    assert np.array_equal(grades[assessed], given[assessed])
+    assert [g.zh for g in scenario.compiled.grades][:4] == ["优秀", "合格", "基本合格", "不合格"]
+    from perfsim.national import entry
+
+    assert entry("institution_staff_grades").matches(scenario.scheme)
+    # the grade follows the assessment in simulated years too: the lookup's inverse gives labels
+    from perfsim.simulate import simulate
+
+    sim = simulate(scenario.compiled, scenario.data, years=3, draws=5, seed=2, workers=1)
+    codes = sim.grade[:, :, assessed]
+    assert set(np.unique(codes)) <= {0, 1, 2, 3}

@@ -29,7 +29,6 @@ TOWNSHIP = {
     "public": 10,
 }
 SECTION = {"key_work": 35, "annual_targets": 35, "conduct": 20, "public": 10}
-CADRE = {"comprehensive": 20, "post_targets": 40, "work_style": 30, "public": 10}
 CONDUCT = {
     "township": ["rule_of_law", "efficiency", "integrity", "team"],
     "department": ["rule_of_law", "service", "efficiency", "integrity", "team"],
@@ -68,8 +67,6 @@ def items_fraction(row, columns: list[str]) -> float:
 
 def total_by_hand(row) -> float:
     cls = row["class"]
-    if cls == "cadre":
-        return sum(p * (min(row[c] / 100, 1) if c == "post_targets" else row[c] / 100) for c, p in CADRE.items())
     table = {"township": TOWNSHIP, "department": DEPARTMENT, "vertical": DEPARTMENT, "section": SECTION}[cls]
     out = 0.0
     for category, points in table.items():
@@ -85,12 +82,12 @@ def total_by_hand(row) -> float:
     return out
 
 
-def test_levels_two_to_four_as_classes(rows):
-    """l.462-463: townships, departments and vertically managed units (level 2), their sections (3), staff (4)."""
+def test_unit_levels_two_and_three_as_classes(rows):
+    """l.462-463: townships, departments and vertically managed units (level 2) and their sections (3);
+    cadres (level 4) are individuals, graded and treated as individuals in the wuxiang-cadres scenario."""
     counts = rows["class"].value_counts().to_dict()
-    assert counts == {"township": 14, "department": 26, "vertical": 8, "section": 12, "cadre": 15}
+    assert counts == {"township": 14, "department": 26, "vertical": 8, "section": 12}
     assert set(rows.loc[rows["class"] == "section", "level"]) == {3}
-    assert set(rows.loc[rows["class"] == "cadre", "level"]) == {4}
 
 
 def test_public_appraisal_is_ten_points_at_every_level(scenario):

@@ -76,12 +76,13 @@ def test_part_weights_move_as_a_designer_sets_them(scenario, rows):
 
 
 def test_grades_and_the_link_to_the_annual_cadre_assessment(evaluation):
-    """Default bands 90/80/60; l.375: 优 rewarded (and 差 barred from 优秀, the stated default)."""
+    """Unit convention 90/80/70 (篇四 l.192; the MoF bands are for projects); l.375: 优秀 rewarded (and
+    不合格 barred from a cadre's 优秀, the stated default)."""
     grades = np.array(evaluation.grade_labels())
     total = evaluation.total[0]
-    expected = np.select([total >= 90, total >= 80, total >= 60], ["优", "良", "中"], "差")
+    expected = np.select([total >= 90, total >= 80, total >= 70], ["优秀", "良好", "合格"], "不合格")
     assert np.array_equal(grades, expected)
-    assert {"优", "差"} <= set(grades)  # both consequences occur in the data
+    assert {"优秀", "不合格"} <= set(grades)  # both consequences occur in the data
     outcome, _ = apply_consequences(evaluation)
-    assert np.array_equal(outcome.flags["reward"][0], grades == "优")
-    assert np.array_equal(outcome.flags["no_excellent_cadre_rating"][0], grades == "差")
+    assert np.array_equal(outcome.flags["reward"][0], grades == "优秀")
+    assert np.array_equal(outcome.flags["no_excellent_cadre_rating"][0], grades == "不合格")

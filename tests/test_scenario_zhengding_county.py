@@ -138,13 +138,15 @@ def test_old_town_units_are_the_mean_of_twelve_monthly_evaluations(evaluation, r
 
 
 def test_default_grades_and_flags_per_class(scenario, evaluation):
-    """The plan has no grades: MoF bands 90/80/60 and default flags (优 commended, 差 criticised)."""
+    """The plan has no grades: perfsim's unit convention 90/80/70 (篇四 l.192; the MoF bands are for
+    projects) and default flags (优秀 commended, 不合格 criticised)."""
     grades = np.array(evaluation.grade_labels())
     total = evaluation.total[0]
-    assert np.array_equal(grades, np.select([total >= 90, total >= 80, total >= 60], ["优", "良", "中"], "差"))
+    expected = np.select([total >= 90, total >= 80, total >= 70], ["优秀", "良好", "合格"], "不合格")
+    assert np.array_equal(grades, expected)
     outcome, _ = apply_consequences(evaluation)
-    assert np.array_equal(outcome.flags["commended"][0], grades == "优") and (grades == "优").any()
-    assert not outcome.flags["criticised"].any()  # no unit is 差 in the data
+    assert np.array_equal(outcome.flags["commended"][0], grades == "优秀") and (grades == "优秀").any()
+    assert np.array_equal(outcome.flags["criticised"][0], grades == "不合格")
     # the weakest department, surveyed below 60 % satisfied in every quarter, loses all 30 public
     # points (lowest tier → 0), falls below 60 and is criticised
     data = scenario.data
@@ -157,6 +159,6 @@ def test_default_grades_and_flags_per_class(scenario, evaluation):
         column[worst] = 59.9
     ev = perfsim.evaluate(scenario.compiled, data, values=values)
     assert ev.weighted[0, worst] == pytest.approx(evaluation.weighted[0, worst] - public)
-    assert ev.total[0, worst] < 60 and ev.grade_labels()[worst] == "差"
+    assert ev.total[0, worst] < 70 and ev.grade_labels()[worst] == "不合格"
     flagged, _ = apply_consequences(ev)
-    assert np.flatnonzero(flagged.flags["criticised"][0]).tolist() == [worst]
+    assert flagged.flags["criticised"][0, worst]

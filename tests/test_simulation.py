@@ -96,7 +96,7 @@ def test_same_seed_same_panel_with_one_or_two_workers():
     one = simulate(compiled, data, years=4, draws=250, seed=9, workers=1)
     for executor in ("process", "thread"):
         two = simulate(compiled, data, years=4, draws=250, seed=9, workers=2, executor=executor)
-        assert np.array_equal(one.total, two.total) and np.array_equal(one.budget, two.budget)
+        assert np.array_equal(one.total, two.total, equal_nan=True) and np.array_equal(one.budget, two.budget)
         assert np.array_equal(one.grade, two.grade)
     other = simulate(compiled, data, years=4, draws=600, seed=10)
     assert not np.array_equal(one.total, other.total)
@@ -110,16 +110,19 @@ def test_without_budget_link_years_do_not_depend_on_budget_rules():
     off = BehaviourModel(capacity_elasticity=0)
     a = simulate(compiled, data, years=5, draws=30, seed=3, model=off)
     b = simulate(harsh, data, years=5, draws=30, seed=3, model=off)
-    assert np.array_equal(a.total, b.total)  # scores ignore money when the link is off
+    assert np.array_equal(a.total, b.total, equal_nan=True)  # scores ignore money when the link is off
     assert not np.array_equal(a.budget, b.budget)
     on = BehaviourModel(capacity_elasticity=0.5)
     c = simulate(compiled, data, years=5, draws=30, seed=3, model=on)
     d = simulate(harsh, data, years=5, draws=30, seed=3, model=on)
-    assert np.array_equal(c.total[0], d.total[0]) and not np.array_equal(c.total[1:], d.total[1:])
+    assert np.array_equal(c.total[0], d.total[0]) and not np.array_equal(c.total[1:], d.total[1:], equal_nan=True)
 
 
 def test_cut_for_poor_grade_traps_units_when_budget_feeds_performance():
-    compiled, data = population(n=80)
+    _, data = population(n=80)
+    suspend_only = budget_scheme().model_dump()
+    suspend_only["consequences"]["budget"]["monitoring"]["stop"] = False  # 暂缓: low scorers stay and are cut
+    compiled = perfsim.compile_scheme(perfsim.scheme_from_data(suspend_only))
     on = simulate(compiled, data, years=8, draws=50, seed=2, model=BehaviourModel(capacity_elasticity=0.6))
     off = simulate(compiled, data, years=8, draws=50, seed=2, model=BehaviourModel(capacity_elasticity=0))
     lowest = len(compiled.grades) - 1
@@ -172,7 +175,8 @@ def test_reallocation_conserves_money_to_the_cent(units):
     ev = perfsim.evaluate(compiled, perfsim.load_units(frame, compiled))
     o, _ = apply_consequences(ev)
     assert o.received.sum() + o.returned.sum() == o.released.sum() + o.cut_to_pool.sum()
-    assert o.next_budget.sum() == o.budget.sum() - o.cut.sum() + o.increase.sum() + o.received.sum()
+    assert o.claim.sum() == o.budget.sum() - o.cut.sum() + o.increase.sum() + o.received.sum()
+    assert o.next_budget.sum() == o.budget.sum() or o.claim.sum() == 0  # inside the fixed envelope
     assert np.all(o.next_budget >= 0)
 
 

@@ -21,7 +21,8 @@ from ..compile import CompiledScheme
 from ..data import UnitData
 from ..engine import Evaluation, evaluate
 from ..errors import ParameterError
-from .metrics import budget_change, lowest_share
+from .metrics import budget_change, change_measures, lowest_share, main_measure, money
+from .thresholds import value_bounds
 from .weights import tiers
 
 Output = Callable[[Evaluation], NDArray[np.float64]]
@@ -68,6 +69,31 @@ def standard_outputs(
     return out
 
 
+def change_outputs(compiled: CompiledScheme, data: UnitData) -> dict[str, Output]:
+    """Outputs that every scheme can move: units changing grade, mean |rank shift| and money against
+    the scheme as written (see :func:`~perfsim.analysis.metrics.change_measures`), main measure first.
+
+    Use them with :func:`sobol` or :func:`morris` to ask which levers move grades, ranks and money
+    most; a rank-tier scheme's grade shares never move, these do.
+    """
+    baseline = evaluate(compiled, data, ranks=True)
+    baseline_money = money(baseline)
+    names = list(change_measures(baseline, baseline, baseline_money).columns)
+    main = main_measure(compiled)
+    names = [main, *(n for n in names if n != main)]
+    last: list = [None, None]  # (evaluation, its table): every output reads the same table
+
+    def measures(ev: Evaluation) -> pd.DataFrame:
+        if last[0] is not ev:
+            last[:] = [ev, change_measures(ev, baseline, baseline_money)]
+        return last[1]  # type: ignore[no-any-return]
+
+    def output(name: str) -> Output:
+        return lambda ev: measures(ev)[name].to_numpy(dtype=np.float64)
+
+    return {name: output(name) for name in names}
+
+
 def _problem(factors: Sequence[Factor]) -> dict:
     if not factors:
         raise ParameterError("no factors given", hint="e.g. weight_factors(compiled)")
@@ -97,7 +123,9 @@ def _evaluate_rows(
                     field=f.name,
                     hint="use value:<column> with a column of the data",
                 )
-            values[column] = data.values[column][None, :] + rows[:, j : j + 1]
+            # a systematic error cannot take a mark past its scale or a count below zero
+            low, high, _ = value_bounds(compiled, column)
+            values[column] = np.clip(data.values[column][None, :] + rows[:, j : j + 1], low, high)
         else:
             params[f.name] = rows[:, j]
     # rescale sampled weights within their tier so every tier keeps its sum
@@ -116,7 +144,7 @@ def _evaluate_rows(
         for j, p in enumerate(tier.params):
             params[p] = columns[:, j]
     compiled.parameters.resolve(params)
-    return evaluate(compiled, data, params, values=values or None)
+    return evaluate(compiled, data, params, values=values or None, ranks=True)
 
 
 def _outputs(outputs: Mapping[str, Output] | None, compiled: CompiledScheme) -> Mapping[str, Output]:

@@ -22,7 +22,7 @@ class MonteCarlo:
     grade_probabilities: pd.DataFrame
     """unit × grade: share of draws in which the unit gets each grade."""
     rank_intervals: pd.DataFrame
-    """unit: nominal rank and the 5 %, 50 % and 95 % rank over draws."""
+    """unit: nominal rank and the 5 %, 50 % and 95 % rank over draws (ranks count within ``group``)."""
     budget_loss: pd.Series | None
     """unit: probability that next year's budget is below this year's (with budget rules)."""
 
@@ -55,6 +55,7 @@ def weight_monte_carlo(
             "rank p5": np.percentile(ev.rank, 5, axis=0),
             "rank p50": np.percentile(ev.rank, 50, axis=0),
             "rank p95": np.percentile(ev.rank, 95, axis=0),
+            "group": np.asarray(nominal.group_names, dtype=object)[nominal.groups],
         },
         index=pd.Index(data.units, name="unit"),
     )

@@ -11,7 +11,8 @@ from numpy.typing import ArrayLike
 from ..compile import CompiledScheme
 from ..data import UnitData
 from ..engine import evaluate
-from .metrics import outcome_metrics
+from ..errors import ParameterError
+from .metrics import MEASURE_UNITS, change_measures, main_measure, money, outcome_metrics
 from .weights import renormalised, tier_of
 
 
@@ -36,12 +37,18 @@ def sweep(compiled: CompiledScheme, data: UnitData, parameter: str, values: Arra
     -------
     pandas.DataFrame
         ``parameter, value``, then :func:`~perfsim.analysis.metrics.outcome_metrics` columns
-        (grade shares, mean total, grade changes against the nominal scheme, money), and ``note``.
+        (grade shares, mean total, grade changes against the nominal scheme, money),
+        :func:`~perfsim.analysis.metrics.change_measures` columns (units changing grade, mean
+        |rank shift|, money against the nominal scheme), and ``note``.
     """
     moves, note = _moves(compiled, parameter, values)
-    baseline = evaluate(compiled, data)
-    ev = evaluate(compiled, data, moves)
+    baseline = evaluate(compiled, data, ranks=True)
+    baseline_money = money(baseline)
+    ev = evaluate(compiled, data, moves, ranks=True)
     frame = outcome_metrics(ev, baseline.grade[0])
+    changes = change_measures(ev, baseline, baseline_money)
+    for column in changes:
+        frame[column] = changes[column].to_numpy()
     frame.insert(0, "value", np.atleast_1d(np.asarray(values, dtype=np.float64)))
     frame.insert(0, "parameter", parameter)
     frame["note"] = note
@@ -54,42 +61,78 @@ def tornado(
     levers: Sequence[tuple[str, float, float]],
     metric: str | None = None,
 ) -> pd.DataFrame:
-    """Swing of one outcome when each lever goes to its low and high end (others nominal).
+    """Swing of the outcomes when each lever goes to its low and high end (others nominal).
+
+    Every scheme gets the :func:`~perfsim.analysis.metrics.change_measures` (units changing
+    grade, mean |rank shift|, money against the nominal scheme); band schemes also get the share
+    of the lowest grade (rank tiers fix it). Levers are ordered by their swing on
+    :func:`~perfsim.analysis.metrics.main_measure`, the same order in every measure.
 
     Parameters
     ----------
     levers
         ``(parameter, low, high)`` triples (e.g. a scenario's ``analysis.levers``).
     metric
-        An :func:`~perfsim.analysis.metrics.outcome_metrics` column; default: the share of the
-        lowest grade.
+        Only this measure (a column of :func:`sweep`); default: every measure above.
 
     Returns
     -------
     pandas.DataFrame
-        ``parameter, low, high, at low, at high, nominal, swing``, largest swing first.
+        ``measure, parameter, low, high, at low, at high, nominal, swing`` (the span of the outcome
+        over the low end, the nominal value and the high end), one row per measure and lever.
     """
-    metric = metric or f"share {compiled.grades[compiled.lowest].zh}"
-    nominal_ev = evaluate(compiled, data)
-    nominal = outcome_metrics(nominal_ev, nominal_ev.grade[0])[metric].iloc[0]
+    nominal_ev = evaluate(compiled, data, ranks=True)
+    nominal = outcome_metrics(nominal_ev, nominal_ev.grade[0])
+    changes = change_measures(nominal_ev, nominal_ev)
+    for column in changes:
+        nominal[column] = changes[column].to_numpy()
+    measures = tornado_measures(compiled, nominal) if metric is None else [metric]
+    if metric is not None and metric not in nominal:
+        raise ParameterError(f"unknown outcome '{metric}'", hint=f"use one of {', '.join(nominal.columns)}")
     rows = []
     for parameter, low, high in levers:
         frame = sweep(compiled, data, parameter, [low, high])
-        if metric not in frame:
-            from ..errors import ParameterError
+        for measure in measures:
+            at_low, at_high = float(frame[measure].iloc[0]), float(frame[measure].iloc[1])
+            centre = float(nominal[measure].iloc[0])
+            rows.append(
+                {
+                    "measure": measure,
+                    "parameter": parameter,
+                    "low": low,
+                    "high": high,
+                    "at low": at_low,
+                    "at high": at_high,
+                    "nominal": centre,
+                    # the span of the three: a measure of change (≥ 0) can rise at both ends
+                    "swing": max(at_low, at_high, centre) - min(at_low, at_high, centre),
+                }
+            )
+    columns = ["measure", "parameter", "low", "high", "at low", "at high", "nominal", "swing"]
+    out = pd.DataFrame(rows, columns=columns)
+    if out.empty:
+        return out
+    key = main_measure(compiled) if main_measure(compiled) in measures else measures[0]
+    swing = out[out["measure"] == key].set_index("parameter")["swing"]
+    order = list(swing.sort_values(ascending=False, kind="stable").index)
+    out["_lever"] = out["parameter"].map({p: i for i, p in enumerate(order)})
+    out["_measure"] = out["measure"].map({m: i for i, m in enumerate(measures)})
+    return (
+        out.sort_values(["_measure", "_lever"], kind="stable")
+        .drop(columns=["_lever", "_measure"])
+        .reset_index(drop=True)
+    )
 
-            raise ParameterError(f"unknown outcome '{metric}'", hint=f"use one of {', '.join(frame.columns[2:-1])}")
-        at_low, at_high = frame[metric].iloc[0], frame[metric].iloc[1]
-        rows.append(
-            {
-                "parameter": parameter,
-                "low": low,
-                "high": high,
-                "at low": at_low,
-                "at high": at_high,
-                "nominal": nominal,
-                "swing": abs(at_high - at_low),
-            }
-        )
-    out = pd.DataFrame(rows)
-    return out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True) if rows else out
+
+def tornado_measures(compiled: CompiledScheme, frame: pd.DataFrame | None = None) -> list[str]:
+    """The measures a tornado shows for ``compiled``: its main measure first, then the others.
+
+    ``frame`` is a :func:`sweep` (or outcome) table, to know which money measures the scheme has;
+    without it every money measure is listed.
+    """
+    money_columns = [m for m in MEASURE_UNITS if MEASURE_UNITS[m] == "yuan" and (frame is None or m in frame)]
+    measures = ["units changing grade", "mean |rank shift|", *money_columns]
+    if compiled.scheme.grading.rank_tiers is None:
+        measures.insert(1, f"share {compiled.grades[compiled.lowest].zh}")
+    main = main_measure(compiled)
+    return [main, *(m for m in measures if m != main)]

@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from .. import scheme as s
 from ..compile import CompiledScheme
 from ..data import UnitData
 from ..engine import Evaluation, evaluate
 from ..errors import ParameterError
-from ..scoring import LABEL_METHODS
+from ..scoring import LABEL_METHODS, NONNEGATIVE
 
 
 def _cutoff_names(compiled: CompiledScheme) -> list[str]:
@@ -110,6 +111,44 @@ def grade_margins(ev: Evaluation, draw: int = 0) -> pd.DataFrame:
     )
 
 
+INTEGER_METHODS = ("rubric_5pt", "tier_points")
+"""Methods whose data are whole numbers (a rubric level or mistake count, a rank tier)."""
+
+
+def value_bounds(compiled: CompiledScheme, column: str) -> tuple[float, float, bool]:
+    """The values a data column may hold, from the scoring methods that read it.
+
+    A ``score`` mark runs from 0 to its scale, a rubric level from 1 to 5, counts, amounts and
+    other marks are zero or more (as :func:`perfsim.load_units` checks them), other methods take
+    any number. A column read by several classes gets the narrowest range.
+
+    Returns
+    -------
+    (low, high, whole)
+        Bounds (±inf where there is none) and whether the values are whole numbers.
+    """
+    low, high, whole = -np.inf, np.inf, False
+    for cc in compiled.classes:
+        for col in cc.columns:
+            node = cc.indicators[col.leaf]
+            assert node is not None and node.method is not None
+            for inp, name in col.data_columns.items():
+                if name != column:
+                    continue
+                m = node.method
+                if isinstance(m, s.DirectScore):
+                    lo, hi = 0.0, m.scale
+                elif isinstance(m, s.Rubric5pt) and inp == "value":
+                    lo, hi = 1.0, 5.0
+                elif m.method in NONNEGATIVE or inp != "value":
+                    lo, hi = 0.0, np.inf
+                else:
+                    lo, hi = -np.inf, np.inf
+                low, high = max(low, lo), min(high, hi)
+                whole = whole or m.method in INTEGER_METHODS
+    return float(low), float(high), whole
+
+
 def indicator_margins(
     compiled: CompiledScheme,
     data: UnitData,
@@ -120,8 +159,11 @@ def indicator_margins(
 ) -> pd.DataFrame:
     """For each unit and data column, the smallest change of the raw value that changes its grade.
 
-    Bisection on all units at once (each step is one evaluation of every unit), assuming the
-    grade is monotone in the value (true for every scoring method; direction-aware).
+    Bisection on all units and columns at once (each step is one evaluation, one draw per
+    column), assuming the grade is monotone in the value (true for every scoring method;
+    direction-aware). A change never takes a value outside what its method admits
+    (:func:`value_bounds`: a mark stays within its scale), and whole-number columns (rubric
+    levels, rank tiers) change by whole numbers.
 
     Parameters
     ----------
@@ -129,13 +171,13 @@ def indicator_margins(
         Data columns to probe (default: every numeric indicator column).
     span
         Largest change searched, in the column's units (default: the column's range in the data
-        plus its largest absolute value).
+        plus its largest absolute value), within the column's bounds.
 
     Returns
     -------
     pandas.DataFrame
         ``unit, column, value, raise_by, lower_by``: the change (up or down) that first changes the
-        grade, NaN when no change within the span does.
+        grade, NaN when no admissible change within the span does.
     """
     base = evaluate(compiled, data)
     grade0 = base.grade[0]
@@ -146,28 +188,117 @@ def indicator_margins(
         if cc.method_of(col.leaf) in LABEL_METHODS
     }
     names = columns or [c for c in data.values if not c.endswith(".count") and c not in labels]
-    rows = []
     for name in names:
-        if name not in data.values:
+        if name not in data.values or name in labels:
             raise ParameterError(
-                f"'{name}' is not an indicator column",
+                f"'{name}' is not a numeric indicator column",
                 field=name,
-                hint=f"use one of {', '.join(list(data.values)[:10])}",
+                hint=f"use one of {', '.join([c for c in data.values if c not in labels][:10])}",
             )
-        value = data.values[name]
-        width = span if span is not None else float(np.ptp(value) + np.abs(value).max() + 1.0)
-        result = {}
-        for sign, key in ((1.0, "raise_by"), (-1.0, "lower_by")):
-            lo = np.zeros(len(value))
-            hi = np.full(len(value), width)
-            if sign < 0:
-                hi = np.minimum(hi, value)  # values do not go below zero
-            changed_at_hi = evaluate(compiled, data, values={name: value + sign * hi}).grade[0] != grade0
-            for _ in range(iterations):
-                mid = (lo + hi) / 2
-                changed = evaluate(compiled, data, values={name: value + sign * mid}).grade[0] != grade0
-                hi = np.where(changed, mid, hi)
-                lo = np.where(changed, lo, mid)
-            result[key] = np.where(changed_at_hi, hi, np.nan)
-        rows.append(pd.DataFrame({"unit": data.units, "column": name, "value": value, **result}))
-    return pd.concat(rows, ignore_index=True)
+    if not names:
+        return pd.DataFrame(columns=["unit", "column", "value", "raise_by", "lower_by"])
+    value = np.stack([data.values[n] for n in names])  # columns × units
+    bounds = [value_bounds(compiled, n) for n in names]
+    low = np.array([b[0] for b in bounds])[:, None]
+    high = np.array([b[1] for b in bounds])[:, None]
+    whole = np.array([b[2] for b in bounds])[:, None]
+    width = (
+        np.full((len(names), 1), float(span))
+        if span is not None
+        else (np.ptp(value, axis=1) + np.abs(value).max(axis=1) + 1.0)[:, None]
+    )
+
+    def changed(step: NDArray[np.float64], sign: float) -> NDArray[np.bool_]:
+        # draw k moves column k only; every other column keeps its data
+        values = {}
+        for k, n in enumerate(names):
+            moved = np.broadcast_to(data.values[n], value.shape).copy()
+            moved[k] = value[k] + sign * step[k]
+            values[n] = moved
+        return evaluate(compiled, data, values=values).grade != grade0[None, :]
+
+    result = {}
+    for sign, key in ((1.0, "raise_by"), (-1.0, "lower_by")):
+        room = np.clip(high - value if sign > 0 else value - low, 0.0, None)
+        lo = np.zeros(value.shape)
+        hi = np.minimum(np.broadcast_to(width, value.shape), room)
+        found = changed(hi, sign)
+        for _ in range(iterations):
+            mid = (lo + hi) / 2
+            moved = changed(mid, sign)
+            hi = np.where(moved, mid, hi)
+            lo = np.where(moved, lo, mid)
+        if whole.any():
+            # the smallest whole step at or past the edge, if it stays within bounds
+            step = np.where(whole, np.ceil(hi - 1e-9), hi)
+            step = np.where(whole & ~changed(step, sign), step + 1, step)
+            fits = ~whole | ((step <= room) & changed(np.minimum(step, room), sign))
+            found &= fits
+            hi = step
+        result[key] = np.where(found, hi, np.nan)
+    return pd.DataFrame(
+        {
+            "unit": np.tile(np.asarray(data.units, dtype=object), len(names)),
+            "column": np.repeat(np.asarray(names, dtype=object), len(data)),
+            "value": value.ravel(),
+            "raise_by": result["raise_by"].ravel(),
+            "lower_by": result["lower_by"].ravel(),
+        }
+    )
+
+
+def tier_boundaries(ev: Evaluation, draw: int = 0) -> pd.DataFrame:
+    """Rank-tier (and quota) edges: in each group, the last unit of a grade and the first of the next.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group, upper unit, upper grade, upper total, lower unit, lower grade, lower total, gap``
+        (points between the two totals), smallest gap first: a gap this small is all that keeps
+        the units apart.
+    """
+    total = ev.total[draw]
+    grade = ev.grade[min(draw, ev.grade.shape[0] - 1)].astype(np.int64)
+    graded = len(ev.compiled.grades) - (1 if ev.compiled.scheme.grading.not_assessed else 0)
+    names = [g.zh for g in ev.compiled.grades]
+    rows = []
+    for g in np.unique(ev.groups):
+        members = np.flatnonzero((ev.groups == g) & (grade < graded))
+        order = members[np.argsort(-total[members], kind="stable")]
+        for a, b in zip(order[:-1], order[1:]):
+            if grade[a] != grade[b]:
+                rows.append(
+                    (
+                        ev.group_names[g],
+                        ev.data.units[a],
+                        names[grade[a]],
+                        total[a],
+                        ev.data.units[b],
+                        names[grade[b]],
+                        total[b],
+                    )
+                )
+    frame = pd.DataFrame(
+        rows,
+        columns=["group", "upper unit", "upper grade", "upper total", "lower unit", "lower grade", "lower total"],
+    )
+    frame["gap"] = frame["upper total"] - frame["lower total"]
+    return frame.sort_values("gap", kind="stable").reset_index(drop=True)
+
+
+def heaviest_column(compiled: CompiledScheme, data: UnitData) -> str:
+    """The numeric data column of the leaf indicator with the most points (the first such, on a tie).
+
+    A sensible column to probe with :func:`indicator_margins` when none is named.
+    """
+    best, points = "", -np.inf
+    for cc in compiled.classes:
+        for col in cc.columns:
+            name = col.data_columns["value"]
+            if cc.method_of(col.leaf) in LABEL_METHODS or name not in data.values:
+                continue
+            if cc.nominal_points[col.leaf] > points:
+                best, points = name, float(cc.nominal_points[col.leaf])
+    if not best:
+        raise ParameterError("the scheme has no numeric indicator column", hint="name a column to probe")
+    return best

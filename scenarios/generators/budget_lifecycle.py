@@ -1,13 +1,20 @@
-"""Unit data for the budget-lifecycle scenario (篇一/三/七/十): 43 water special fund projects.
+"""Unit data for the budget-lifecycle scenario (篇一/三/七/十): 45 water fund projects.
 
 The projects belong to the seven fund families listed in 篇三 l.100 / 篇七 l.335, run by
 districts (区县), bureau divisions (处室) or subordinate units (局属事业单位) as l.103 assigns
-them. Values are synthetic. A few projects are set up to meet the plans' rules:
+them, plus two projects that l.101 moves across the scope of water performance management.
+Values are synthetic; the leaves are those of the national self-evaluation template (产出,
+效益, 满意度, 预算执行率). A few projects are set up to meet the plans' rules:
 
 - W20 (a new reservoir request) failed its ex-ante assessment (事前绩效评估不予支持);
 - W15 is a major project that cannot show support for "补短板、强监管" (篇三 l.105);
-- W09 spends far behind its target progress and W24 far ahead of it (严重不匹配);
-- W29 performs poorly (expected low performance, a 差 total).
+- W09 spends far behind its target progress and W24 far ahead of it (严重不匹配 → 暂缓);
+- W29 performs poorly (expected low performance, a 差 total → 停止);
+- W33 altered its performance indicators without approval (擅自调整绩效指标, 篇三 l.115);
+- W44 is a water fund integrated into non-water construction (out of scope, l.101) and W45 a
+  non-water agricultural fund integrated into water construction (in scope, l.101);
+- each project has 1 to 6 years left to run (篇三 l.114: projects longer than one year);
+- urgent projects (急需项目, 篇三 l.110): disaster relief first, then flood safety.
 """
 
 from __future__ import annotations
@@ -83,21 +90,14 @@ DISTRICTS = [
     "酉阳县", "彭水县",
 ]  # fmt: skip
 MAJOR_FUNDS = {"中央基建投资(水利)", "国家重大水利工程建设基金(三峡后续)"}
-SCORE_LEAVES = [
-    "basis",
-    "procedure",
-    "target_fit",
-    "target_clarity",
-    "budgeting",
-    "allocation",
-    "rules",
-    "rules_applied",
-    "on_time",
-    "economic",
-    "social",
-    "ecological",
-    "sustainable",
+SCOPE = [  # 篇三 l.101: funds integrated across the water / non-water line (W44, W45)
+    ("水利发展资金(统筹整合用于非水利建设)", "农村人居环境整治", "非水利"),
+    ("统筹整合涉农资金(用于水利建设)", "山坪塘整治", "水利"),
 ]
+SCORE_LEAVES = ["on_time", "economic", "social", "ecological", "sustainable"]
+URGENCY = {"W35": 6, "W36": 5, "W37": 4, "W38": 3, "W03": 2, "W02": 1}
+"""急需项目 in order: 水利救灾资金 (防汛抢险, 抗旱应急供水, 水毁工程修复 ×2), then the flood-safety
+projects of 水利发展资金 (山洪灾害防治, 小型水库除险加固)."""
 
 
 def _clip(values: np.ndarray, low: float, high: float, decimals: int = 1) -> np.ndarray:
@@ -105,10 +105,10 @@ def _clip(values: np.ndarray, low: float, high: float, decimals: int = 1) -> np.
 
 
 def generate(seed: int) -> pd.DataFrame:
-    """43 projects of the water special funds, one row each."""
+    """45 projects of the water funds, one row each."""
     rng = np.random.default_rng(seed)
-    funds = [fund for fund, projects in FUNDS for _ in projects]
-    projects = [project for _, projects in FUNDS for project in projects]
+    funds = [fund for fund, projects in FUNDS for _ in projects] + [fund for fund, _, _ in SCOPE]
+    projects = [project for _, projects in FUNDS for project in projects] + [project for _, project, _ in SCOPE]
     n = len(projects)
     units = [f"W{i:02d}" for i in range(1, n + 1)]
     index = {u: i for i, u in enumerate(units)}
@@ -128,11 +128,8 @@ def generate(seed: int) -> pd.DataFrame:
     frame = pd.DataFrame({"unit": units, "name": names})
     for leaf in SCORE_LEAVES:
         frame[leaf] = _clip(latent + rng.normal(0, 5.0, n), 0, 100)
-    frame["arrival"] = _clip(100 - np.abs(rng.normal(0, 3.0, n)) - np.maximum(0, 80 - latent) * 0.5, 0, 100)
     frame["execution"] = _clip(latent + 8 + rng.normal(0, 5.0, n), 0, 100)
     frame.loc[index["W09"], "execution"] = 61.5  # the stalled project spent little by year end
-    frame["compliance"] = rng.poisson(0.3, n)
-    frame.loc[index["W29"], "compliance"] = 3
     frame["completion"] = _clip(latent + 12 + rng.normal(0, 6.0, n), 0, 130)
     frame["quality_rate"] = _clip(latent + 12 + rng.normal(0, 4.0, n), 0, 100)
     frame["cost_index"] = _clip(100 + np.maximum(0, 85 - latent) * 0.6 + rng.normal(0, 4.0, n), 60, 160)
@@ -155,4 +152,10 @@ def generate(seed: int) -> pd.DataFrame:
     frame.loc[index["W15"], "shortboard"] = 0
     frame["fund"] = funds
     frame["owner"] = owner
+    frame["fund_use"] = ["水利"] * (n - len(SCOPE)) + [use for _, _, use in SCOPE]
+    frame["falsified"] = 0
+    frame.loc[index["W33"], "falsified"] = 1
+    frame["years_left"] = rng.integers(1, 7, n)
+    frame["urgent"] = [int(u in URGENCY) for u in units]
+    frame["urgency"] = [URGENCY.get(u, 0) for u in units]
     return frame

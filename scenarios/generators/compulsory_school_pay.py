@@ -78,7 +78,7 @@ def _person(rng: np.random.Generator, cls: str, status: str) -> dict[str, object
     row["service"] = _mark(rng, latent, 2)
     if cls == "teaching":
         row["class_hours"] = float(np.clip(np.round(rng.normal(14.5, 2.0)), 8, 20))
-        row["homeroom"] = _mark(rng, latent, 4) if rng.random() < 0.4 and status == "在职" else 0.0
+        row["homeroom"] = _mark(rng, latent, 4) if rng.random() < 0.4 and status == "在职" else "不适用"
         row["teaching_routine"] = _mark(rng, latent)
         row["results"] = _mark(rng, latent, -2, 6)
     else:

@@ -3,8 +3,9 @@
 Each project belongs to the section (股室) that set its targets (l.42: 谁申请资金,谁设定目标).
 Values are synthetic. Set-up cases for the plan's rules:
 
-- H07 农村危房改造 performs poorly (差: next year's control number is cut; stopped in-year);
-- H12 spends far behind its target progress (重大偏离, gap 0.45);
+- H07 农村危房改造 performs poorly (差: next year's control number is cut; its unspent money is
+  withheld in-year, 调整执行);
+- H12 spends far behind its target progress (重大偏离, gap 0.45: reported, no money moves);
 - H20 lags moderately (较大偏离, gap 0.28: corrected by its section, no money moves);
 - H25 海绵城市建设 is weak (中, and 差 if the 中 cut-off is raised to 70).
 """

@@ -4,7 +4,9 @@ Each project belongs to a business section (业务科室, l.380) and is funded f
 budget or by a transfer from above (l.381). Values are synthetic. Set-up cases:
 
 - M15 未成年人保护工作站 failed the office's review and was not re-filed (l.404);
-- M23 民政信息化建设 is graded 较差 (rectification, then the ladder of l.426).
+- M23 民政信息化建设 is graded 较差 (rectification, then the ladder of l.426);
+- M02 falls well short of its targets (目标完成程度 below its pass line: 达不到预期目标, l.427)
+  without being graded 较差.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ def generate(seed: int) -> pd.DataFrame:
     frame["quantity"] = _clip(latent + 24 + rng.normal(0, 4.0, n), 0, 130)
     frame["quality"] = _clip(latent + 13 + rng.normal(0, 4.0, n), 0, 100)
     frame["cost"] = _clip(100 + np.maximum(0, 85 - latent) * 0.6 + rng.normal(0, 4.0, n), 60, 160)
+    frame.loc[index["M02"], ["quantity", "quality", "timeliness"]] = [42.0, 48.0, 45.0]  # targets missed
     frame["arrival"] = _clip(100 - np.abs(rng.normal(0, 3.0, n)) - np.maximum(0, 75 - latent) * 0.6, 0, 100)
     frame["execution"] = _clip(latent + 10 + rng.normal(0, 5.0, n), 0, 100)
     frame["fund_compliance"] = rng.poisson(0.3, n)
@@ -85,7 +88,6 @@ def generate(seed: int) -> pd.DataFrame:
     frame["budget"] = np.round(np.array([b for _, _, _, b in PROJECTS]) * rng.lognormal(0, 0.12, n), -3)
     frame["refiled"] = 1
     frame.loc[index["M15"], "refiled"] = 0
-    frame["goal_met"] = (frame["quantity"] >= 100).astype(int)  # the report states whether the target was met
     frame["section"] = [s for s, _, _, _ in PROJECTS]
     frame["fund_source"] = [f for _, _, f, _ in PROJECTS]
     return frame

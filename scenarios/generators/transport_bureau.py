@@ -110,5 +110,4 @@ def generate(seed: int) -> pd.DataFrame:
     n = n_a + n_c
     frame["contribution"] = rng.choice([0, 0, 0, 0, 1, 1, 2, 3], n)  # commendations (10 points each)
     frame["bad_influence"] = rng.choice([0] * 10 + [1, 1, 2], n)  # incidents (20 points each)
-    frame["directly_affiliated"] = [1] * n_a + [0] * n_c
     return frame

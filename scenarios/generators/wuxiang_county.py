@@ -1,10 +1,10 @@
-"""Unit data for the 篇十一(a) Wuxiang county scenario: levels 2-4 of the four-level system.
+"""Unit data for the 篇十一(a) Wuxiang county scenario: levels 2-3 of the four-level system (units).
 
 Level 2: Wuxiang's 14 townships (5 towns, 9 townships), 26 county departments and directly
 affiliated institutions (among them the 八路军太行纪念馆, a county institution in Wuxiang), and 8
 vertically managed units (条管单位). Level 3: six sections or stations each of two level-2
-units (县财政局, 县交通运输局). Level 4: 15 cadres of 县财政局. Names are for realism only; the
-plan lists none.
+units (县财政局, 县交通运输局). Level 4 (cadres, graded as individuals) is the wuxiang-cadres
+scenario. Names are for realism only; the plan lists none.
 
 Each unit lists 1-3 key-work items and 1-6 annual target items (篇十一(b) l.477, 479); the
 slots it does not use hold 不适用. Items are % of the unit's own target, other columns marks
@@ -76,7 +76,6 @@ SECTIONS = {
     "县财政局": ["办公室", "预算股", "国库集中支付中心", "农业股", "综合股", "非税收入管理局"],
     "县交通运输局": ["办公室", "公路管理段", "道路运输管理所", "农村公路管理站", "路政大队", "交通工程质量监督站"],
 }
-CADRES = 15
 NA = "不适用"
 
 
@@ -114,7 +113,7 @@ def _level2_or_3(rng: np.random.Generator, n: int, *, township: bool, with_targe
 
 
 def generate(seed: int) -> pd.DataFrame:
-    """14 townships, 26 departments, 8 vertically managed units, 12 sections, 15 cadres."""
+    """14 townships, 26 departments, 8 vertically managed units, 12 sections."""
     rng = np.random.default_rng(seed)
     frames = []
 
@@ -139,22 +138,6 @@ def generate(seed: int) -> pd.DataFrame:
                 **{"class": "section", "assessed_by": f"{parent}(科室站所)", "level": 3},
             )
         )
-
-    q = rng.normal(82, 7, CADRES)
-    cadres = pd.DataFrame(
-        {
-            "comprehensive": _marks(rng, q + 2, 4),
-            "post_targets": np.clip(np.round(q + 8 + rng.normal(0, 8, CADRES), 1), 30, 130),
-            "work_style": _marks(rng, q + 3, 4),
-            "public": _marks(rng, q - 1, 5),
-        }
-    )
-    frames.append(
-        cadres.assign(
-            name=[f"县财政局干部{i:02d}" for i in range(1, CADRES + 1)],
-            **{"class": "cadre", "assessed_by": "县财政局(干部职工)", "level": 4},
-        )
-    )
 
     out = pd.concat(frames, ignore_index=True).drop(columns=["_q"])
     out.insert(0, "unit", [f"W{i:03d}" for i in range(1, len(out) + 1)])
