@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import socket
 import time
 import traceback
 from collections.abc import Iterator
@@ -29,7 +30,6 @@ from pydantic import Field, model_validator
 from . import __version__
 from .analysis.metrics import money, outcome_metrics
 from .analysis.weights import renormalised, tier_of
-from .batch_index import write_index
 from .engine import evaluate
 from .errors import ParameterError, PerfsimError
 from .inputs import read_bytes, read_text
@@ -399,6 +399,19 @@ def _connect(address: str) -> Any:
         raise PerfsimError(
             f"'{address}' is not a scheduler address", field="--scheduler", hint="write it as tcp://HOST:PORT"
         )
+    host, _, port = address.split("://")[-1].rpartition(":")
+    if not 0 < int(port) < 65536:
+        raise PerfsimError(
+            f"port {port} of '{address}' is not a TCP port", field="--scheduler", hint="ports run from 1 to 65535"
+        )
+    try:  # a refused connection answers at once; Dask's client would retry until its timeout
+        socket.create_connection((host.strip("[]"), int(port)), timeout=SCHEDULER_TIMEOUT).close()
+    except OSError as exc:
+        raise PerfsimError(
+            f"cannot reach the Dask scheduler at {address} ({exc.strerror or type(exc).__name__})",
+            field="--scheduler",
+            hint="start the scheduler (dask scheduler) and check the address, or drop --scheduler to run locally",
+        ) from None
     from distributed import Client
 
     try:
@@ -449,6 +462,8 @@ def _run(
     write_atomic(out / "variants.csv", lambda p: write_csv(summary, p))
     if briefings:
         _briefings(sweep, scenario_path, out, manifest, progress)
+    from .batch_index import write_index  # notes' words and charts: imported only when a batch finishes
+
     write_index(out, sweep.id, sweep.seed, sweep.lang, scenario, summary, manifest.data)
 
 
