@@ -305,14 +305,7 @@ def _read_csv(path: Path, encoding: str, sep: str) -> _Frame:
                     if len(row) < len(header)
                     else 'a value holding a comma goes in double quotes ("1,234.5"), and every column needs a header',
                 )
-            cells += len(row)
-            if cells > MAX_CELLS:
-                raise DataError(
-                    f"the table has more than {MAX_CELLS:,} cells",
-                    file=path,
-                    field=f"line {start}",
-                    hint="split the data",
-                )
+            cells = _count_cells(cells, len(row), path, "the table", f"line {start}")
             records.append(row)
             spans.append(_span(start, last))
     except csv.Error as exc:
@@ -460,14 +453,7 @@ def _read_xlsx(path: Path) -> _Frame:
         sheet.reset_dimensions()  # type: ignore[union-attr]
         cells = 0
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells += len(values)
-            if cells > MAX_CELLS:
-                raise DataError(
-                    f"sheet '{title}' has more than {MAX_CELLS:,} cells",
-                    file=path,
-                    field=f"sheet '{title}', row {number}",
-                    hint="split the data",
-                )
+            cells = _count_cells(cells, len(values), path, f"sheet '{title}'", f"sheet '{title}', row {number}")
             row = ["" if v is None else v for v in values]
             if not any(_cell_text(v) for v in row):
                 continue
@@ -1081,3 +1067,11 @@ def _check_rank_tier_places(compiled: CompiledScheme, data: UnitData, table: _Fr
             hint="the scheme's grading.rank_tiers shares are too small for groups this size: use rounding: "
             "half_up or ceil, give the top tier a count, or grade larger groups",
         )
+
+
+def _count_cells(cells: int, more: int, path: Path, what: str, where: str) -> int:
+    """Cells read so far plus ``more``; refused past :data:`MAX_CELLS` (CSV and XLSX alike)."""
+    cells += more
+    if cells > MAX_CELLS:
+        raise DataError(f"{what} has more than {MAX_CELLS:,} cells", file=path, field=where, hint="split the data")
+    return cells
