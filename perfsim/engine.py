@@ -398,6 +398,7 @@ def evaluate(
     ranks: bool | None = None,
     vetoes: ArrayLike | None = None,
     present: ArrayLike | None = None,
+    check_marks: bool = True,
 ) -> Evaluation:
     """Evaluate a scheme for S parameter draws × U units in one vectorised pass.
 
@@ -423,6 +424,9 @@ def evaluate(
     present
         Units in a simulated year's portfolio, shape (U,) or (S, U); the others (projects that
         ended or have not started) are scored but take no grade, rank or quota place.
+    check_marks
+        Refuse ``values`` marks outside their scale (default). Callers whose marks come from a
+        scorer's inverse (the simulation), inside the scale by construction, skip the check.
 
     Returns
     -------
@@ -441,7 +445,7 @@ def evaluate(
                 field=name,
                 hint="name a column such as those in the data file",
             )
-    if replaced:
+    if replaced and check_marks:
         _check_marks(compiled, data, replaced)
     veto_flags = data.vetoes if vetoes is None else np.asarray(vetoes, dtype=bool)
     if veto_flags.shape[-2:] != data.vetoes.shape or veto_flags.ndim > 3:
