@@ -31,7 +31,7 @@ from . import __version__
 from .analysis.metrics import money, outcome_metrics
 from .analysis.weights import renormalised, tier_of
 from .engine import evaluate
-from .errors import ParameterError, PerfsimError
+from .errors import ParameterError, PerfsimError, near
 from .inputs import read_bytes, read_text
 from .limits import MAX_SEED, MAX_VARIANTS, check_variants, grid_size
 from .models import Model
@@ -370,13 +370,11 @@ def run_batch(
     all_variants = variants(sweep)
     for name in {k for v in all_variants for k in v}:
         if name not in scenario.compiled.parameters:
-            from .scheme import _near
-
             raise ParameterError(
                 f"unknown parameter '{name}' in the sweep",
                 file=sweep_path,
                 field="vary",
-                hint=_near(name, scenario.compiled.parameters.names()),
+                hint=near(name, scenario.compiled.parameters.names()),
             )
     out = Path(out) if out is not None else Path("batches") / sweep.id
     check_output_folder(out, inputs=[sweep_path, scenario_path])

@@ -565,7 +565,15 @@ def note(
         levers=Table.of(pd.DataFrame(levers, columns=[t["lever"], t["nominal"], t["range"]])) if levers else None,
         trace=_trace(ev, unit, lang),
         notices=[t["only_other"]] if texts.missing else [],
+        solution=_solution(scenario, params, lang),
     )
+
+
+def _solution(scenario: Scenario, params: Mapping[str, float], lang: str) -> Any:
+    """The "targets this scheme was designed to reach" section of a scenario solved by ``perfsim reach``."""
+    from .analysis.reach_save import solved_section
+
+    return solved_section(scenario, params, lang)
 
 
 def note_html(note_: Note) -> str:

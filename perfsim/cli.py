@@ -21,7 +21,15 @@ from .lint import lint
 from .models import Label
 from .outputs import check_output_folder, check_output_path, write_table, write_text
 from .results import explain, results_frame
-from .scenario import Scenario, is_scenario_file, list_scenarios, load_scenario, read_scenario_file
+from .scenario import (
+    Scenario,
+    bundled_scenarios_folder,
+    is_scenario_file,
+    list_scenarios,
+    load_scenario,
+    read_scenario_file,
+    resolve_scenario,
+)
 from .scheme import Scheme, load_scheme
 
 EXIT_USER_ERROR = 2
@@ -42,6 +50,8 @@ def _load(
 
 
 def _read_inputs(source: Path, data_path: Path | None, encoding: str) -> tuple[CompiledScheme, UnitData]:
+    if data_path is None:  # a scenario: a file, or a bundled scenario's name
+        source = resolve_scenario(source)
     if is_scenario_file(source):
         if data_path is not None:
             raise PerfsimError(
@@ -62,14 +72,21 @@ def _read_inputs(source: Path, data_path: Path | None, encoding: str) -> tuple[C
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    found = list_scenarios(args.folder)
+    folder = args.folder if args.folder is not None else bundled_scenarios_folder()
+    if folder is None:
+        raise PerfsimError(
+            "this installation holds no bundled scenarios", hint="name a folder: perfsim list path/to/scenarios"
+        )
+    found = list_scenarios(folder)
     if not found:
-        print(f"no scenario files in {args.folder}")
+        print(f"no scenario files in {folder}")
         return 0
-    width = max(len(str(path)) for path, _ in found)
-    for path, spec in found:
+    # bundled scenarios are shown by the name commands take; a named folder's by their paths
+    shown = [path.stem if args.folder is None else str(path) for path, _ in found]
+    width = max(len(name) for name in shown)
+    for name, (_, spec) in zip(shown, found):
         description = spec.description.zh if isinstance(spec.description, Label) else spec.description
-        print(f"{str(path):<{width}}  {spec.name.zh} — {description}")
+        print(f"{name:<{width}}  {spec.name.zh} — {description}")
     return 0
 
 
@@ -83,16 +100,24 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     scheme = compiled.scheme
     frame = results_frame(evaluate(compiled, data, detail=True))
     if out is not None:
-        write_table(frame, out, sheet=scheme.id)
+        if out.suffix.lower() == ".xlsx":  # a workbook for people: a sheet per class, Chinese headings
+            from .tables import write_results_workbook
+
+            write_results_workbook(frame, compiled, out)
+        else:
+            write_table(frame, out, sheet=scheme.id)
         print(f"wrote {out} ({len(frame)} units)")
     else:
         cols = ["unit", "name", "class", "total", "grade", "grade_en", "rank"]
         if not compiled.multi_class:
             cols.remove("class")
-        print(frame[cols].to_string(index=False))
-    counts = frame["grade"].value_counts()
-    summary = ", ".join(f"{g.zh} {int(counts.get(g.zh, 0))}" for g in compiled.grades)
-    print(f"{scheme.name.zh} / {scheme.name.en}: {len(frame)} units — {summary}")
+        print(frame[[c for c in cols if c in frame]].to_string(index=False))
+    if scheme.grading.graded:
+        counts = frame["grade"].value_counts()
+        summary = ", ".join(f"{g.zh} {int(counts.get(g.zh, 0))}" for g in compiled.grades)
+    else:
+        summary = "no grading (totals and ranks only) / 不评定等次"
+    print(f"{scheme.name.both()}: {len(frame)} units — {summary}")
     return 0
 
 
@@ -112,6 +137,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate
 
     out = check_output_path(args.output, inputs=_inputs(args)) if args.output else None
+    if args.data is None:
+        args.scheme = resolve_scenario(args.scheme)
     compiled, data = _load(args.scheme, args.data, args.encoding, out)
     if is_scenario_file(args.scheme):  # the scenario's simulation defaults, unless given
         defaults = read_scenario_file(args.scheme).analysis.simulation
@@ -141,6 +168,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_brief(args: argparse.Namespace) -> int:
     from .publish import brief
 
+    args.scenario = resolve_scenario(args.scenario)
+    if args.vs is not None:
+        args.vs = resolve_scenario(args.vs)
     if not is_scenario_file(args.scenario):
         raise PerfsimError(f"{args.scenario} is not a scenario file", hint="brief on scenarios/<name>.yaml")
     params = dict(_parse_assignment(text) for text in args.set or [])
@@ -150,6 +180,25 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     path = brief(scenario, args.output, vs=args.vs, params=params, lang=args.lang, pdf=args.pdf)
     print(f"wrote {path}")
     return 0
+
+
+def _cmd_reach(args: argparse.Namespace) -> int:
+    from .analysis.reach import reach
+    from .analysis.reach_save import save_solved
+
+    out = check_output_path(args.output, (".yaml", ".yml"), inputs=_inputs(args)) if args.output else None
+    if args.data is None:
+        args.scheme = resolve_scenario(args.scheme)
+    scenario = load_scenario(args.scheme) if args.data is None and is_scenario_file(args.scheme) else None
+    compiled, data = (scenario.compiled, scenario.data) if scenario else _load(args.scheme, args.data, args.encoding)
+    if out is not None:  # the files a scenario names are known only now: none may be the output
+        check_output_path(out, (".yaml", ".yml"))
+    result = reach(compiled, data, args.target or [], args.lever or [], seed=args.seed)
+    print(result.text(args.lang))
+    if out is not None:
+        for path in save_solved(result, out, scenario, data):
+            print(f"wrote {path}")
+    return 0 if result.feasible else 1
 
 
 def _check_set(scenario: Scenario, params: Mapping[str, float]) -> None:
@@ -177,7 +226,8 @@ def _parse_assignment(text: str) -> tuple[str, float]:
 def _cmd_explore(args: argparse.Namespace) -> int:
     from .app import serve, settings_for
 
-    settings = settings_for(args.scenario, args.save_dir, args.briefings, lang=args.lang)
+    scenario = resolve_scenario(args.scenario) if args.scenario is not None else None
+    settings = settings_for(scenario, args.save_dir, args.briefings, lang=args.lang)
     return serve(settings, port=args.port, open_browser=not args.no_browser)
 
 
@@ -197,12 +247,55 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .scenario import init_scenario
+
+    out = init_scenario(args.name, args.source)
+    print(f"wrote {out.parent}/ ({out.name}, its scheme and data)")
+    print(f"edit them, then: perfsim evaluate {out}")
+    return 0
+
+
+def _cmd_import_table(args: argparse.Namespace) -> int:
+    from .compile import compile_scheme as _compile
+    from .tables import import_table
+    from .tables.template import data_template, scheme_yaml
+
+    scheme_out = args.output if args.output is not None else Path(f"{args.table.stem}.yaml")
+    scheme_out = check_output_path(scheme_out, (".yaml", ".yml"), inputs=[args.table])
+    data_out = scheme_out.with_name(f"{scheme_out.stem}-data.csv")
+    check_output_path(data_out, (".csv",), inputs=[args.table])
+    result = import_table(args.table)
+    for warning in result.warnings:
+        print(f"perfsim: warning: {args.table}: {warning}", file=sys.stderr)
+    write_text(scheme_out, scheme_yaml(result, args.table))
+    write_table(data_template(_compile(result.scheme)), data_out)
+    print(f"wrote {scheme_out} and {data_out} (a data template: one row per unit)")
+    return 0
+
+
+def _cmd_export_table(args: argparse.Namespace) -> int:
+    from .tables import export_table
+
+    out = check_output_path(args.output, (".xlsx",), inputs=[args.scheme])
+    scheme = load_scheme(args.scheme)
+    export_table(scheme, out)
+    print(f"wrote {out}")
+    return 0
+
+
 def _cmd_lint(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
     findings = lint(scheme)
     for f in findings:
         print(f"{args.scheme}: {f.field}: {f.level}: {f.message}")
-    print(f"{args.scheme}: no errors, {len(findings)} warning{'s' if len(findings) != 1 else ''}")
+    errors = sum(f.level == "error" for f in findings)  # a declared template's departures, as the scheme says
+    warnings = len(findings) - errors
+    words = f"{warnings} warning{'s' if warnings != 1 else ''}"
+    if errors:
+        print(f"{args.scheme}: {errors} error{'s' if errors != 1 else ''}, {words}")
+        return 2
+    print(f"{args.scheme}: no errors, {words}")
     return 0
 
 
@@ -244,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
             "scheme",
             type=Path,
             metavar="SCENARIO_OR_SCHEME",
-            help="a scenario file (scenarios/*.yaml, which names its data) or a scheme file",
+            help="a scenario file or bundled scenario name (qitai-county; it names its data), or a scheme file",
         )
         if data:
             p.add_argument(
@@ -294,11 +387,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_simulate)
 
     p = sub.add_parser(
+        "reach",
+        help="design backwards: the smallest change of levers that meets stated targets",
+        description="Find the lever values closest to the scheme as written that meet every target; print the "
+        "targets, the values reached and what moved; write the solved scenario. Exit 1 when the targets cannot "
+        "all be met (the conflicting targets and the closest values are printed).",
+    )
+    data_args(p)
+    p.add_argument("--target", action="append", metavar="TARGET", help="e.g. '优秀<=20%%', '不合格>=5%%', 'budget<=0'")
+    p.add_argument("--lever", action="append", metavar="LEVER", help="e.g. 'cutoff:*', 'weights:*', 'rate:*'")
+    p.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the report (default zh)")
+    p.add_argument("-o", "--output", type=Path, help="write the solved scenario (.yaml; its scheme beside it)")
+    p.set_defaults(run=_cmd_reach)
+
+    p = sub.add_parser(
         "list",
         help="list the bundled scenarios",
         description="List scenario files with a one-line description each.",
     )
-    p.add_argument("folder", type=Path, nargs="?", default=Path("scenarios"), help="folder (default: scenarios)")
+    p.add_argument("folder", type=Path, nargs="?", help="a folder of scenario files (default: the bundled ones)")
     p.set_defaults(run=_cmd_list)
 
     p = sub.add_parser(
@@ -307,8 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Execute the briefing notebook (papermill) and export a self-contained HTML note: headline, "
         "grade distribution, grade changes and money against a baseline, sensitivity, assumptions, trace.",
     )
-    p.add_argument("scenario", type=Path, help="scenario file (scenarios/*.yaml)")
-    p.add_argument("--vs", type=Path, help="a baseline scenario on the same units")
+    p.add_argument("scenario", type=Path, help="scenario file, or a bundled scenario's name (perfsim list)")
+    p.add_argument("--vs", type=Path, help="a baseline scenario (file or bundled name) on the same units")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a parameter change (repeatable)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the note (default zh)")
     p.add_argument("--pdf", action="store_true", help="also print the note to an A4 PDF beside it (needs chromium)")
@@ -349,6 +457,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-briefings", action="store_true", help="numbers only")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_cmd_batch)
+
+    p = sub.add_parser(
+        "import-table",
+        help="read an indicator table (.xlsx) into a scheme file and a data template",
+        description="Read an indicator table (一级/二级/三级指标, 分值 or 权重, 评分标准, 指标值; merged cells, blank "
+        "rows and points such as 10分 are fine) into a scheme YAML and a data template CSV beside it; every cell "
+        "that cannot be read is reported by sheet, row and column.",
+    )
+    p.add_argument("table", type=Path, metavar="TABLE.xlsx", help="the indicator table")
+    p.add_argument("-o", "--output", type=Path, help="scheme file to write (default: TABLE.yaml here)")
+    p.set_defaults(run=_cmd_import_table)
+
+    p = sub.add_parser(
+        "export-table",
+        help="write a scheme as a printable indicator table (.xlsx)",
+        description="Write a scheme as a printable indicator table: tiers in merged cells, 分值, 评分标准, 指标值, "
+        "A4 print set-up; import-table reads it back into the same scheme.",
+    )
+    p.add_argument("scheme", type=Path, metavar="SCHEME", help="scheme file (YAML)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
+    p.set_defaults(run=_cmd_export_table)
+
+    p = sub.add_parser(
+        "init",
+        help="copy a scenario (scheme and data too) into a new folder to edit",
+        description="Copy a scenario, its scheme and its data into ./NAME/ (never over existing files), "
+        "with the scenario's paths pointing at the copies and its id set to NAME.",
+    )
+    p.add_argument("name", metavar="NAME", help="the new scenario's name, also its folder")
+    p.add_argument(
+        "--from",
+        dest="source",
+        default="qitai-county",
+        metavar="SCENARIO",
+        help="a scenario file or bundled scenario name (default qitai-county)",
+    )
+    p.set_defaults(run=_cmd_init)
 
     p = sub.add_parser(
         "lint",

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import scheme as s
-from .errors import ParameterError
-from .scheme import _near
+from .errors import ParameterError, near
+from .parts import Parts, parts_of
 from .scoring import BandArrays, Scorer, input_names, make_scorer
-
-if TYPE_CHECKING:
-    from .data import UnitData
+from .unit_data import UnitData
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ class ParameterSpace:
         draws = 1
         for name, raw in (overrides or {}).items():
             if name not in self.params:
-                raise ParameterError(f"unknown parameter '{name}'", field=name, hint=_near(name, list(self.params)))
+                raise ParameterError(f"unknown parameter '{name}'", field=name, hint=near(name, list(self.params)))
             arr = np.asarray(raw, dtype=np.float64)
             if arr.ndim > 1:
                 raise ParameterError(
@@ -142,6 +139,16 @@ class ScoreColumn:
     share_param: str | None
     literal: bool
     data_columns: dict[str, str]
+    parts: dict[str, Parts] = field(default_factory=dict)
+    """Inputs made of several data columns (raters, sub-items, deduction blocks): input name → parts."""
+
+    def reads(self) -> list[str]:
+        """The file columns the column reads: each input's own column, or its parts' columns."""
+        return [
+            c
+            for inp, name in self.data_columns.items()
+            for c in (self.parts[inp].columns if inp in self.parts else (name,))
+        ]
 
 
 @dataclass
@@ -242,7 +249,7 @@ def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Param
         children[parent_index].append(index)
         name = points_param(scheme, unit_class.id, node.id)
         pparams.append(name)
-        params.append(Parameter(name, "points", nominal[-1], 0.0, np.inf, f"{node.name.zh} {node.name.en}"))
+        params.append(Parameter(name, "points", nominal[-1], 0.0, np.inf, f"{node.name.both()}"))
         periods = (node.periods, node.period_shares) if node.periods is not None else inherited
         for child in node.children or []:
             add(child, index, level + 1, periods)
@@ -284,7 +291,7 @@ def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Param
             return {inp: prefix if inp == "value" else f"{prefix}.{inp}" for inp in names}
 
         if shares is None:
-            cc.columns.append(ScoreColumn(n, None, None, False, cols(node.id)))
+            cc.columns.append(ScoreColumn(n, None, None, False, cols(node.id), parts_of(node, cols(node.id))))
             continue
         for period, share in shares.items():
             owner = ids[a]
@@ -295,7 +302,8 @@ def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Param
             )
             if pname not in {p.name for p in params}:
                 params.append(Parameter(pname, "share", share, 0.0, 100.0, f"{owner} {period}"))
-            cc.columns.append(ScoreColumn(n, period, pname, rule == "literal", cols(f"{node.id}@{period}")))
+            named = cols(f"{node.id}@{period}")
+            cc.columns.append(ScoreColumn(n, period, pname, rule == "literal", named, parts_of(node, named)))
     for n in range(1, len(ids)):
         node = inds[n]
         assert node is not None
@@ -335,13 +343,14 @@ def compile_scheme(scheme: s.Scheme) -> CompiledScheme:
                     band.min,
                     0.0,
                     basis_max,
-                    f"{band.grade.zh} {band.grade.en} lower bound",
+                    f"{band.grade.both()} lower bound",
                 )
             )
     for quota in g.quotas:
-        params.append(
-            Parameter(f"quota:{quota.grade}", "quota", quota.max_share, 0.0, 1.0, f"{quota.grade} maximum share")
-        )
+        if quota.max_share is not None:  # a count limit is no share to sweep
+            params.append(
+                Parameter(f"quota:{quota.grade}", "quota", quota.max_share, 0.0, 1.0, f"{quota.grade} maximum share")
+            )
     for tier in g.rank_tiers or []:
         if tier.share is not None:
             label = f"{tier.grade.zh} share of each group (rank tier)"
@@ -372,8 +381,8 @@ def compile_scheme(scheme: s.Scheme) -> CompiledScheme:
     columns: dict[str, str] = {}
     for cc in classes:
         for col in cc.columns:
-            for name in col.data_columns.values():
-                columns[name] = "indicator"
+            for read in col.reads():
+                columns[read] = "indicator"
     for item in items:
         columns[item.id] = "adjustment"
     for veto in scheme.vetoes:

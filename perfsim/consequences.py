@@ -23,6 +23,7 @@ from .engine import Evaluation
 from .lifecycle import outside
 from .money import Cents, to_cents, to_yuan
 from .pay import PayPoolAccount, pay
+from .rank_rewards import RankResult, RankRewards, rank_rewards
 from .rule_inputs import Reader
 
 __all__ = ["Outcome", "PayPoolAccount", "Portfolio", "State", "apply_consequences"]
@@ -43,6 +44,8 @@ class State:
     period: int = 0
     first_envelope: NDArray[np.int64] | None = None
     """The first period's envelope (cents per draw): later envelopes grow from it."""
+    rank_streaks: dict[str, Int2] = field(default_factory=dict)
+    """Rank-reward rule id → each unit's run of periods among the escalation's last places."""
 
 
 @dataclass
@@ -109,6 +112,8 @@ class Outcome:
     envelope: NDArray[np.int64] | None = None
     """Next year's envelope per draw (S,), or None without one (``treasury: true`` or no budget rules)."""
     present: Bool2 | None = None
+    rank_rewards: dict[str, RankResult] = field(default_factory=dict)
+    """Rank-reward rule id → places, amounts (cents, reward > 0, fine < 0) and escalation steps."""
 
     def ledger(self) -> pd.DataFrame:
         """Where money went, per rule and draw (yuan): one row per draw, one column per movement.
@@ -155,6 +160,9 @@ class Outcome:
             frame["pay pool: incentive paid"] = to_yuan(account.incentive.sum(axis=1))
             frame["pay pool: unpaid remainder"] = to_yuan(account.unpaid.sum(axis=1))
             frame["pay: departed paid beside the pool"] = to_yuan(np.full(draws, account.beside.sum()))
+        for rule_id, result in self.rank_rewards.items():
+            frame[f"rank rewards {rule_id}: rewards paid"] = to_yuan(np.maximum(result.amount, 0).sum(axis=1))
+            frame[f"rank rewards {rule_id}: fines charged"] = to_yuan(np.maximum(-result.amount, 0).sum(axis=1))
         frame.index.name = "draw"
         return frame
 
@@ -236,6 +244,21 @@ def _flags(read: Reader, flags: list[r.Flag], state: State, present: Bool2) -> d
     return out
 
 
+def _rank_rewards(read: Reader, rules: list[RankRewards], state: State, present: Bool2) -> dict[str, RankResult]:
+    """Rewards and fines by rank of one period; units not present, not assessed or of other classes take no place."""
+    ev = read.ev
+    assessed = present & ~np.asarray(ev.compiled.not_assessed(ev.data), dtype=bool)
+    total = np.broadcast_to(ev.total, present.shape)
+    out = {}
+    for rule in rules:
+        ranked = assessed & read.classes(rule.classes)[None, :]
+        result = rank_rewards(rule, total, ev.groups, len(ev.group_names), ranked, state.rank_streaks.get(rule.id))
+        if rule.escalation is not None:
+            state.rank_streaks[rule.id] = result.streak
+        out[rule.id] = result
+    return out
+
+
 def _mask(value: ArrayLike | None, shape: tuple[int, int], default: bool) -> Bool2:
     if value is None:
         return np.full(shape, default)
@@ -259,7 +282,8 @@ def apply_consequences(
         What earlier periods left (budgets, streaks, the envelope); ``None`` for the first period,
         when budgets come from the data's budget attribute.
     parts
-        Which rules to apply (analyses that only need money skip pay and flags).
+        Which rules to apply (analyses that only need money skip pay and flags); rank rewards and
+        fines go with ``pay``.
     portfolio
         Which units are present, which complete or enter, and attributes that move by draw
         (simulations); by default every unit is present with the data's attributes.
@@ -284,6 +308,7 @@ def apply_consequences(
         period=before.period,
         window_totals=(before.window_totals if before.window_totals is not None else 0.0) + ev.total,
         first_envelope=before.first_envelope,
+        rank_streaks=dict(before.rank_streaks),
     )
     zeros = np.zeros(shape, dtype=np.int64)
     money: dict[str, NDArray | None] = {
@@ -335,9 +360,11 @@ def apply_consequences(
     if not present.all():
         paid = {name: np.where(present, amounts, 0.0) for name, amounts in paid.items()}
     flags = _flags(read, rules.flags, after, present) if "flags" in parts else {}
+    ranked = _rank_rewards(read, rules.rank_rewards, after, present) if "pay" in parts else {}
     if any(f.when.most for f in rules.flags) and any(
         (after.period + 1) % (f.when.window or 1) == 0 for f in rules.flags if f.when.most
     ):
         after.window_totals = None
     after.period = before.period + 1
-    return Outcome(pay=paid, flags=flags, pay_pool=pay_pool, present=present, **money), after  # type: ignore[arg-type]
+    outcome = Outcome(pay=paid, flags=flags, pay_pool=pay_pool, present=present, rank_rewards=ranked, **money)  # type: ignore[arg-type]
+    return outcome, after

@@ -22,7 +22,6 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +34,9 @@ from .errors import CONTROL, DataError
 from .inputs import check_file, format_size, read_bytes, read_text
 from .money import MAX_YUAN
 from .numeric import round_count
+from .parts import Parts
 from .scoring import LABEL_METHODS, NONNEGATIVE
+from .unit_data import UnitData
 
 MAX_DATA_BYTES = 256 * 1024 * 1024
 """The largest data file read (CSV, XLSX or Parquet)."""
@@ -56,54 +57,6 @@ TRUE_TOKENS = frozenset({"1", "true", "True", "TRUE", "是", "yes", "Yes", "Y", 
 FALSE_TOKENS = frozenset({"0", "false", "False", "FALSE", "否", "no", "No", "N", "n", ""})
 LONG_KEYS = ("unit", "indicator", "value")
 UNIT_KEYS = ("unit", "name", "class")
-
-
-@dataclass
-class UnitData:
-    """Validated unit data, column by column, aligned with a compiled scheme.
-
-    Attributes
-    ----------
-    source
-        Where the data came from (a file name, or ``<DataFrame>``).
-    units, names
-        Unit ids and display names, in input order.
-    class_index
-        Index of each unit's class in ``compiled.classes``.
-    values
-        Data column → float array over units (label columns hold label codes).
-    missing, not_applicable
-        Data column → boolean masks of empty cells (scored 0 under ``missing_values: zero``)
-        and cells marked 不适用.
-    adjustments
-        Units × adjustment items, as given (points or event counts).
-    vetoes
-        Units × veto items, True where triggered.
-    attributes
-        Attribute id → array over units.
-    """
-
-    source: str
-    units: list[str]
-    names: list[str]
-    class_index: NDArray[np.int64]
-    values: dict[str, NDArray[np.float64]]
-    missing: dict[str, NDArray[np.bool_]]
-    not_applicable: dict[str, NDArray[np.bool_]]
-    adjustments: NDArray[np.float64]
-    vetoes: NDArray[np.bool_]
-    attributes: dict[str, NDArray[np.generic]]
-
-    def __len__(self) -> int:
-        return len(self.units)
-
-    def unit_position(self, unit: str) -> int:
-        try:
-            return self.units.index(unit)
-        except ValueError:
-            raise DataError(
-                f"no unit '{unit}' in the data", file=self.source, hint=_near_hint(unit, self.units)
-            ) from None
 
 
 def _near_hint(word: str, choices: list[str]) -> str:
@@ -672,6 +625,7 @@ def load_units(
     values: dict[str, NDArray[np.float64]] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
     not_applicable: dict[str, NDArray[np.bool_]] = {}
+    stored = (values, missing, not_applicable)
     for ci, cc in enumerate(compiled.classes):
         members = class_index == ci
         for col in cc.columns:
@@ -679,11 +633,21 @@ def load_units(
             assert leaf is not None and leaf.method is not None
             method = leaf.method.method
             for inp, name in col.data_columns.items():
+                if inp in col.parts and members.any():
+                    parsed, miss, na = _parse_parts(
+                        table, col.parts[inp], name, members, leaf, na_allowed, scheme.missing_values, stored
+                    )
+                    values.setdefault(name, np.zeros(n))[members] = parsed[members]
+                    missing.setdefault(name, np.zeros(n, dtype=bool))[members] = miss[members]
+                    not_applicable.setdefault(name, np.zeros(n, dtype=bool))[members] = na[members]
+                    continue
+                if inp in col.parts:
+                    continue
                 if name not in frame.columns:
                     if not members.any():
                         continue
                     hint = f"add a column '{name}'" + (f" (for class '{cc.id}')" if compiled.multi_class else "")
-                    raise table.error(f"missing column '{name}' ({leaf.name.zh} {leaf.name.en})", None, name, hint)
+                    raise table.error(f"missing column '{name}' ({leaf.name.both()})", None, name, hint)
                 allow_na = (
                     na_allowed is not None
                     and inp == "value"
@@ -697,9 +661,9 @@ def load_units(
                 not_applicable.setdefault(name, np.zeros(n, dtype=bool))[members] = na[members]
     # cells of indicators that another class owns must be empty
     for name in values:
-        owners = [
-            ci for ci, cc in enumerate(compiled.classes) if any(name in col.data_columns.values() for col in cc.columns)
-        ]
+        if name not in frame.columns:
+            continue  # a value combined from parts (raters, sub-items, deduction blocks)
+        owners = [ci for ci, cc in enumerate(compiled.classes) if any(name in col.reads() for col in cc.columns)]
         stray = ~np.isin(class_index, owners)
         if stray.any():
             texts = frame[name].map(_cell_text).to_numpy()
@@ -728,7 +692,7 @@ def load_units(
         if veto.id not in frame.columns:
             # read as "no veto" this would pass a unit that the plan fails outright
             raise table.error(
-                f"missing column '{veto.id}' for the veto item {veto.name.zh} ({veto.name.en})",
+                f"missing column '{veto.id}' for the veto item {veto.name.both()}",
                 None,
                 veto.id,
                 f"add a column '{veto.id}' with 1 where the veto is triggered and 0 where it is not",
@@ -864,6 +828,68 @@ def _parse_indicator_column(
             raise table.error(f"'{_shown(texts[row])}' is not valid here", row, column, hint)
     values[usable] = numbers[usable]
     return values, blank, na
+
+
+def _parse_parts(
+    table: _Frame,
+    parts: Parts,
+    name: str,
+    members: NDArray[np.bool_],
+    leaf: s.Indicator,
+    na_allowed: s.NotApplicable | None,
+    missing_policy: str,
+    stored: tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[np.bool_]], dict[str, NDArray[np.bool_]]],
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Read the columns of an input made of parts and combine them (:mod:`perfsim.parts`).
+
+    An empty part is a rater who gave no mark or a sub-item or deduction the unit does not have; the
+    input is missing (under ``missing_values``) only where every part is empty. 不适用 marks the whole
+    input: written in every given part, or in none.
+    """
+    assert leaf.method is not None
+    allow_na = (
+        na_allowed is not None
+        and not name.endswith(".standard")
+        and (na_allowed.indicators == "all" or leaf.id in na_allowed.indicators)
+    )
+    n = len(members)
+    values, missing, not_applicable = stored
+    for column in parts.columns:
+        if column not in table.frame.columns:
+            raise table.error(
+                f"missing column '{column}' ({leaf.name.both()})",
+                None,
+                column,
+                f"add a column '{column}' (one per part: {parts.columns[0]} … {parts.columns[-1]}); "
+                "leave a cell empty where the part is not given",
+            )
+        method = "deduction_blocks" if parts.rule == "deductions" else leaf.method.method
+        parsed, blank, na = _parse_indicator_column(table, column, members, method, leaf, allow_na, "zero")
+        values.setdefault(column, np.zeros(n))[members] = parsed[members]
+        missing.setdefault(column, np.zeros(n, dtype=bool))[members] = blank[members]
+        not_applicable.setdefault(column, np.zeros(n, dtype=bool))[members] = na[members]
+    blank = np.stack([missing[c] for c in parts.columns], axis=-1) & members[:, None]
+    na = np.stack([not_applicable[c] for c in parts.columns], axis=-1) & members[:, None]
+    mixed = na.any(axis=1) & (~na & ~blank).any(axis=1)
+    if mixed.any():
+        row = int(np.flatnonzero(mixed)[0])
+        raise table.error(
+            "不适用 in some parts of this indicator and a value in others",
+            row,
+            parts.columns[int(np.flatnonzero(na[row])[0])],
+            f"mark every given part of '{name}' 不适用, or give values only",
+        )
+    given = ~blank & ~na
+    combined = parts.combine(np.stack([values[c] for c in parts.columns], axis=-1), given)
+    none_given = ~given.any(axis=1) & ~na.any(axis=1) & members
+    if none_given.any() and missing_policy == "error":
+        raise table.error(
+            f"no value in any of the columns of '{name}'",
+            int(np.flatnonzero(none_given)[0]),
+            parts.columns[0],
+            "give at least one, or set missing_values: zero or mean",
+        )
+    return np.where(given.any(axis=1), combined, 0.0), none_given, na.any(axis=1) & members
 
 
 def attribute_roles(scheme: s.Scheme) -> dict[str, tuple[str, str]]:

@@ -12,13 +12,18 @@ Order of operations (a scheme's meaning depends on it; each step is tested):
 3. **adjust**: bonus and deduction items, each capped, then capped in total.
 4. **clamp** to ``clamp.min``/``clamp.max``; ``adjustments.apply: after_clamp`` clamps
    the weighted sum first and adds adjustments after.
-5. **round** the total half-up to ``rounding.total`` decimals (else snap float noise).
+5. **round** the total half-up (or truncated, ``rounding.mode``) to ``rounding.total`` decimals
+   (else snap float noise).
 6. **veto (total)**: a triggered total-scope veto sets the total to 0.
-7. **bands** → grade.
-8. **veto (grade)**: grade forced to the lowest; before quotas by default
-   (``grading.veto_timing``), so a vetoed unit takes no quota place.
-9. **quotas** per group, best grade first (overflow drops one grade), or **rank tiers**.
-10. **ranks** within groups, ties as the scheme states.
+7. **bands** → grade; compound band conditions (``sections_min``, ``indicators_min``) lower a
+   unit to the best band whose conditions it meets.
+8. **veto (grade)**: grade forced to the lowest, or lowered by exactly one (``grade_down``,
+   降一档); before quotas by default (``grading.veto_timing``), so a vetoed unit takes no quota place.
+9. **quotas** per group, best grade first (overflow of a share or a count drops one grade), then
+   minimum counts (the lowest ranked move down); or **rank tiers** (then 降一档).
+10. **ranks** within groups, ties as the scheme states (vetoed units last with
+    ``grading.vetoed_rank: last``), and **top lists** (every unit tied at place k on the list).
+A scheme without bands or rank tiers stops at the ranks (all grades 0, no grade labels).
 """
 
 from __future__ import annotations
@@ -29,11 +34,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import grade_rules as gr
 from . import scheme as s
 from .compile import CompiledClass, CompiledScheme, ParameterDraws
 from .data import UnitData
 from .grading import Ranking, band_grades, limit_grade, rank_within_groups, slots
-from .numeric import round_half_up, snap
+from .leaf_inputs import column_inputs, leaf_fraction
+from .numeric import round_to, snap
 
 Array = NDArray[np.float64]
 
@@ -48,7 +55,9 @@ class ClassDetail:
     """Fraction of full points per node after conversion, rounding and section vetoes."""
     before_conversion: dict[int, Array] = field(default_factory=dict)
     """Fraction of full points of converted nodes before their band conversion."""
-    applicable: dict[int, NDArray[np.bool_]] = field(default_factory=dict)
+    applicable: dict[int, NDArray[np.bool_] | Array] = field(default_factory=dict)
+    """With 不适用 items: per node, whether any of it applies (``rescale: section``) or the share of its
+    points that apply (``rescale: total``, sections below the total)."""
     columns: list[Array] = field(default_factory=list)
     """Fraction of points earned per score column (leaf × period), before period shares."""
 
@@ -84,6 +93,8 @@ class Evaluation:
     """Veto flags used: (U, V), or (S, U, V) when given per draw."""
     ranking: Ranking | None
     details: list[ClassDetail | None]
+    rules: gr.GradeRules = field(default_factory=gr.GradeRules)
+    """What compound conditions, 降一档, count minima, vetoed ranks and top lists did (:mod:`.grade_rules`)."""
 
     @property
     def n_draws(self) -> int:
@@ -93,10 +104,8 @@ class Evaluation:
     def rank(self) -> NDArray[np.int64] | None:
         if self.ranking is None:
             return None
-        method = self.compiled.scheme.grading.ranking.ties
-        return {"competition": self.ranking.competition, "dense": self.ranking.dense, "ordinal": self.ranking.ordinal}[
-            method
-        ]
+        ranks: NDArray[np.int64] | None = getattr(self.ranking, self.compiled.scheme.grading.ranking.ties)
+        return ranks
 
     def grade_labels(self, draw: int = 0, lang: str = "zh") -> list[str]:
         grades = self.compiled.grades
@@ -175,6 +184,7 @@ def _check_marks(compiled: CompiledScheme, data: UnitData, replaced: Mapping[str
 
 
 def _leaf_fractions(
+    scheme: s.Scheme,
     cc: CompiledClass,
     data: UnitData,
     units: NDArray[np.int64],
@@ -185,19 +195,10 @@ def _leaf_fractions(
     fractions, applicable = [], []
     leaf_vetoed = {leaf: vetoes[..., units, :][..., vs].any(axis=-1) for leaf, vs in cc.leaf_vetoes.items()}
     for col in cc.columns:
-        inputs = {}
-        for inp, name in col.data_columns.items():
-            source = values[name] if name in values else data.values[name]
-            inputs[inp] = source[..., units]
-        frac = cc.scorers[col.leaf](inputs)
-        value_col = col.data_columns["value"]
-        dead = data.missing[value_col][units] | data.not_applicable[value_col][units]
-        for inp_name in col.data_columns.values():
-            dead = dead | data.missing[inp_name][units]
-        if col.leaf in leaf_vetoed:
-            dead = dead | leaf_vetoed[col.leaf]
-        fractions.append(np.where(dead, 0.0, frac) if dead.any() else frac)
-        applicable.append(~data.not_applicable[value_col][units])
+        frac = cc.scorers[col.leaf](column_inputs(col, data, units, values))
+        frac, applies = leaf_fraction(scheme, col, data, units, frac, leaf_vetoed.get(col.leaf))
+        fractions.append(frac)
+        applicable.append(applies)
     return fractions, applicable
 
 
@@ -213,8 +214,10 @@ def _evaluate_class(
 ) -> tuple[Array, ClassDetail]:
     """Steps 1-2 for the units of one class: returns (S or 1) × units weighted sums."""
     scheme = compiled.scheme
-    fractions, applicable = _leaf_fractions(cc, data, units, values, vetoes)
-    with_na = scheme.not_applicable is not None
+    fractions, applicable = _leaf_fractions(scheme, cc, data, units, values, vetoes)
+    na = scheme.not_applicable
+    with_na = na is not None and na.rescale != "mean"  # rescale: mean fills 不适用 cells instead
+    rescale_once = na is not None and na.rescale == "total"
     n_nodes = len(cc.ids)
     varied = draws.matrix(cc.points_params[1:])
     points = np.concatenate([np.full((varied.shape[0], 1), scheme.total), varied], axis=1)
@@ -258,7 +261,7 @@ def _evaluate_class(
     stacked = None if per_draw else (np.stack(fractions, axis=-1) if fractions else np.zeros((len(units), 0)))
     app_stacked = np.stack(applicable, axis=-1).astype(np.float64) if with_na else None
     g: dict[int, Array] = {}
-    app_node: dict[int, NDArray[np.bool_]] = {}
+    app_node: dict[int, NDArray[np.bool_] | Array] = {}
     scores: dict[int, Array] = {}
     before_conversion: dict[int, Array] = {}
     unit_vetoes = vetoes[..., units, :]
@@ -293,8 +296,15 @@ def _evaluate_class(
             cap = (coef * col_full_share[:, cols]) @ app_stacked[:, cols].T
             for d in kids:
                 cap = cap + kid_coef[d][:, None] * app_node[d]
-            app_node[b] = cap > 1e-12
-            denominator = cap
+            if rescale_once and b != 0 and b not in cc.conversions:
+                # rescaled once at the total: a section keeps its points earned and passes up the share of
+                # its points that apply (a band conversion still reads the share of its own points that apply)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    app_node[b] = np.where(own_scale > 0, cap / own_scale, 0.0)
+                denominator = own_scale
+            else:
+                app_node[b] = cap > 1e-12
+                denominator = cap
         else:
             denominator = own_scale
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -306,7 +316,9 @@ def _evaluate_class(
             leaf_points = points[:, b : b + 1]
             with np.errstate(invalid="ignore", divide="ignore"):
                 frac = np.where(
-                    leaf_points > 0, round_half_up(leaf_points * frac, scheme.rounding.indicator) / leaf_points, 0.0
+                    leaf_points > 0,
+                    round_to(leaf_points * frac, scheme.rounding.indicator, scheme.rounding.mode) / leaf_points,
+                    0.0,
                 )
         if b in cc.section_vetoes:
             frac = np.where(unit_vetoes[..., cc.section_vetoes[b]].any(axis=-1), 0.0, frac)
@@ -329,7 +341,17 @@ def _boundaries(compiled: CompiledScheme, cc: CompiledClass, detail: bool) -> se
     out = {0, *cc.conversions, *cc.section_vetoes}
     if compiled.scheme.rounding.indicator is not None:
         out.update(cc.leaves)
-    for key in [*compiled.scheme.grading.ranking.break_by, *_flag_nodes(compiled)]:
+    na = compiled.scheme.not_applicable
+    if na is not None and na.rescale == "section":  # each section rescaled to its own points that apply
+        for leaf in cc.leaves:
+            node = cc.indicators[leaf]
+            if node is not None and (na.indicators == "all" or node.id in na.indicators):
+                out.update(cc.path(leaf, 0))
+    for key in [
+        *compiled.scheme.grading.ranking.break_by,
+        *_flag_nodes(compiled),
+        *gr.condition_nodes(compiled.scheme),
+    ]:
         if key in cc.ids:
             out.add(cc.index(key))
     return out
@@ -472,7 +494,7 @@ def evaluate(
             if part.shape[0] > weighted.shape[0]:
                 weighted = np.broadcast_to(weighted, (part.shape[0], n_units)).copy()
             weighted[:, units] = part
-            keep = detail or scheme.grading.ranking.break_by or _flag_nodes(compiled)
+            keep = detail or scheme.grading.ranking.break_by or _flag_nodes(compiled) or gr.has_conditions(scheme)
             details.append(class_detail if keep else None)
 
         bonus, deduction = _adjustments(compiled, data, draws)
@@ -489,7 +511,10 @@ def evaluate(
         else:
             total = np.clip(before, lo_v, hi_v)
             clamped = total != before
-        total = round_half_up(total, scheme.rounding.total) if scheme.rounding.total is not None else snap(total)
+        if scheme.rounding.total is not None:
+            total = round_to(total, scheme.rounding.total, scheme.rounding.mode)
+        else:
+            total = snap(total)
         if lo is None or hi is None:  # rounding scales by 10**decimals, so an unclamped ~1e300 overflows there
             _check_finite(total, compiled, data, "the rounded total")
     n_draws = max(draws.draws, total.shape[0], veto_flags.shape[0] if veto_flags.ndim == 3 else 1)
@@ -511,6 +536,9 @@ def evaluate(
         (n_draws, n_units),
     )
     needs_rank = bool(g.quotas) or g.rank_tiers is not None
+    rules = gr.GradeRules()
+    down_mask = gr.veto_mask(compiled, veto_flags, ("grade_down",), (n_draws, n_units))
+    rules.downgraded = down_mask
     rank_keys = [total]
     for key in g.ranking.break_by:
         col = np.full(total.shape, -np.inf)
@@ -527,6 +555,9 @@ def evaluate(
             cutoffs = cutoffs * scheme.total / 100.0
         cutoffs = snap(cutoffs)
         band_grade = band_grades(total, cutoffs, [b.min_inclusive for b in g.bands if b.min is not None])
+        if gr.has_conditions(scheme):
+            rules.total_band = band_grade
+            band_grade = gr.compound_grades(compiled, details, band_grade, (n_draws, n_units))
         if g.from_indicator is not None:
             band_grade = _grade_from_label(compiled, data, replaced, g.from_indicator, band_grade)
     else:
@@ -534,6 +565,8 @@ def evaluate(
         band_grade = np.zeros(total.shape, dtype=np.int8)
     grade = np.broadcast_to(band_grade, (n_draws, n_units)).copy()
     if g.veto_timing == "before_quota":
+        if down_mask is not None and g.bands is not None:
+            gr.downgrade(grade, down_mask, lowest)
         grade[grade_veto_mask] = lowest
     quota_dropped = np.zeros(grade.shape, dtype=bool)
     # vetoed units rank below everyone else when competing for places
@@ -544,8 +577,20 @@ def evaluate(
         labels = [b.grade.zh for b in g.bands]
         for quota in sorted(g.quotas, key=lambda q: labels.index(q.grade)):
             gi = labels.index(quota.grade)
-            allowed = slots(draws.column(f"quota:{quota.grade}"), group_sizes, quota.rounding)
+            if quota.max_share is None and quota.max_count is None:
+                continue
+            if quota.max_share is not None:
+                allowed = slots(draws.column(f"quota:{quota.grade}"), group_sizes, quota.rounding)
+                if quota.max_count is not None:
+                    allowed = np.minimum(allowed, quota.max_count)
+            else:
+                allowed = np.full((1, len(group_names)), quota.max_count, dtype=np.int64)
             quota_dropped |= limit_grade(grade, gi, compete_keys, groups, allowed, quota.ties)
+        if any(q.min_count is not None for q in g.quotas):
+            contest = np.broadcast_to(~out_of_contest, grade.shape)
+            rules.pushed_down = gr.apply_min_counts(
+                grade, g.quotas, labels, compete_keys, groups, len(group_names), contest
+            )
     else:
         tiers = g.rank_tiers or []
         grade[:] = 0
@@ -564,17 +609,32 @@ def evaluate(
                 share_above = share_above + draws.column(f"quota:{tier.grade.zh}")
             places_above = places_above + allowed
             limit_grade(grade, gi, compete_keys, groups, allowed, "include_all")
+        if down_mask is not None:  # a rank tier is a place: the unit takes it, then drops one grade
+            gr.downgrade(grade, down_mask, lowest)
     if g.veto_timing == "after_quota":
+        if down_mask is not None and g.bands is not None:
+            gr.downgrade(grade, down_mask, lowest)
         grade[grade_veto_mask] = lowest
     if excluded.any():
         grade[np.broadcast_to(excluded, grade.shape)] = len(compiled.grades) - 1  # the not-assessed label
 
     want_ranks = ranks if ranks is not None else (detail or needs_rank)
     ranking = None
+    # an S × U pass per key: only where ranks, vetoed ranks or top lists need it
+    final_keys = [np.where(excluded, -np.inf, k) for k in rank_keys] if want_ranks or g.top_lists else []
+    if g.vetoed_rank == "last" and final_keys:
+        vetoed = gr.veto_mask(compiled, veto_flags, ("total", "grade_lowest"), (n_draws, n_units))
+        if vetoed is not None:
+            rules.vetoed_last = vetoed & ~np.broadcast_to(excluded, vetoed.shape)
+            final_keys = gr.vetoed_last_keys(final_keys, vetoed)
+    if g.top_lists:
+        ranked = ~np.broadcast_to(excluded, (n_draws, n_units))
+        rules.top_lists = gr.top_list_members(g.top_lists, final_keys, groups, ranked)
     if want_ranks:
-        ranking = rank_within_groups([np.where(excluded, -np.inf, k) for k in rank_keys], groups)
-        for ranks_of_kind in (ranking.competition, ranking.dense, ranking.ordinal, ranking.block_last):
-            ranks_of_kind[np.broadcast_to(excluded, ranks_of_kind.shape)] = 0  # not ranked
+        ranking = rank_within_groups(final_keys, groups, (g.ranking.ties,))  # only the stated tie method
+        for ranks_of_kind in (ranking.competition, ranking.dense, ranking.ordinal):
+            if ranks_of_kind is not None:
+                ranks_of_kind[np.broadcast_to(excluded, ranks_of_kind.shape)] = 0  # not ranked
     shape = (n_draws, n_units)
     return Evaluation(
         compiled=compiled,
@@ -594,4 +654,5 @@ def evaluate(
         veto_flags=veto_flags,
         ranking=ranking,
         details=details,
+        rules=rules,
     )

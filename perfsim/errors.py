@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -92,3 +93,29 @@ class DataError(PerfsimError):
 
 class ParameterError(PerfsimError):
     """A parameter override names an unknown parameter or has a bad shape or value."""
+
+
+def near(word: str, choices: list[str], otherwise: str | None = None) -> str:
+    """A hint for a name that is not known: the closest known name, or the known names.
+
+    Parameters
+    ----------
+    word
+        The name as written.
+    choices
+        The names valid at that place.
+    otherwise
+        The hint when no name is close; by default the known names.
+
+    Returns
+    -------
+    str
+        ``did you mean 'x'?`` for a close match, else ``otherwise`` or ``known: a, b, …`` (the first 12),
+        or ``none is declared``.
+    """
+    close = difflib.get_close_matches(word, choices, n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    if otherwise is not None:
+        return otherwise
+    return f"known: {', '.join(choices[:12])}" if choices else "none is declared"

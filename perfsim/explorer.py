@@ -407,6 +407,26 @@ class Explorer:
                     w[key].format(this=words.name, other=neighbour.name, value=neighbour.value(other)), field=name
                 )
 
+    def reach(self, targets: list[str], levers: list[str]) -> Any:
+        """Solve for targets from the scheme as written (:func:`perfsim.analysis.reach`); move there if reached.
+
+        Every lever goes to the solution (the others back to the scheme as written) only when every
+        target is met; otherwise nothing moves and the answer says which targets conflict.
+
+        Returns
+        -------
+        perfsim.analysis.Reach
+        """
+        from .analysis.reach import reach
+
+        result = reach(self.compiled, self.data, targets, levers)
+        if result.feasible:
+            solution = dict(result.changes)
+            scheme_with(self.compiled.scheme, solution)  # a solution the scheme cannot hold fails here
+            self.moved = solution
+            self.values = {p.name: solution.get(p.name, p.nominal) for p in self.parameters}
+        return result
+
     def reset(self) -> None:
         """Back to the scheme as written."""
         self.values = {p.name: p.nominal for p in self.parameters}

@@ -45,17 +45,22 @@ def band_grades(total: Float2, cutoffs: Float2, inclusive: list[bool]) -> NDArra
 class Ranking:
     """Ranks of units within groups for each draw (1 = best)."""
 
-    competition: Int2
+    competition: Int2 | None = None
     """1, 1, 3: tied units share the best place of their block."""
-    dense: Int2
+    dense: Int2 | None = None
     """1, 1, 2."""
-    ordinal: Int2
+    ordinal: Int2 | None = None
     """1, 2, 3: ties broken by input order."""
-    block_last: Int2
+    block_last: Int2 | None = None
     """The worst place a unit's tie block reaches (for 'exclude tied units' quota rules)."""
 
 
-def rank_within_groups(keys: list[Float2], groups: NDArray[np.int64]) -> Ranking:
+RANK_METHODS = ("competition", "dense", "ordinal", "block_last")
+
+
+def rank_within_groups(
+    keys: list[Float2], groups: NDArray[np.int64], methods: tuple[str, ...] = RANK_METHODS
+) -> Ranking:
     """Rank units by ``keys`` (descending, first key first) within each group, per draw.
 
     Parameters
@@ -64,6 +69,9 @@ def rank_within_groups(keys: list[Float2], groups: NDArray[np.int64]) -> Ranking
         Sort keys, each S × U (or 1 × U); higher is better; later keys break ties of earlier ones.
     groups
         Group index of each unit, shape (U,).
+    methods
+        Which of the :class:`Ranking` tie methods to compute (the others stay None): each costs
+        a pass over S × U, so callers ask only for the one they read.
 
     Returns
     -------
@@ -82,29 +90,35 @@ def rank_within_groups(keys: list[Float2], groups: NDArray[np.int64]) -> Ranking
     sorted_groups = np.take_along_axis(group_grid, order, axis=1)
     new_group = np.ones(shape, dtype=bool)
     new_group[:, 1:] = sorted_groups[:, 1:] != sorted_groups[:, :-1]
-    new_block = new_group.copy()
-    for k in sorted_keys:
-        new_block[:, 1:] |= k[:, 1:] != k[:, :-1]
     pos = np.broadcast_to(np.arange(n_units), shape)
     group_start = np.maximum.accumulate(np.where(new_group, pos, 0), axis=1)
-    block_start = np.maximum.accumulate(np.where(new_block, pos, 0), axis=1)
-    block_end_mark = np.ones(shape, dtype=bool)
-    block_end_mark[:, :-1] = new_block[:, 1:]
-    block_end = np.flip(np.minimum.accumulate(np.flip(np.where(block_end_mark, pos, n_units), axis=1), axis=1), axis=1)
-    blocks_so_far = np.cumsum(new_block, axis=1)
-    dense = blocks_so_far - np.take_along_axis(blocks_so_far, group_start, axis=1) + 1
+    if methods != ("ordinal",):
+        new_block = new_group.copy()
+        for k in sorted_keys:
+            new_block[:, 1:] |= k[:, 1:] != k[:, :-1]
 
     def unsort(sorted_values: Int2) -> Int2:
         out = np.empty(shape, dtype=np.int64)
         np.put_along_axis(out, order, sorted_values, axis=1)
         return out
 
-    return Ranking(
-        competition=unsort(block_start - group_start + 1),
-        dense=unsort(dense),
-        ordinal=unsort(pos - group_start + 1),
-        block_last=unsort(block_end - group_start + 1),
-    )
+    ranking = Ranking()
+    if "competition" in methods:
+        block_start = np.maximum.accumulate(np.where(new_block, pos, 0), axis=1)
+        ranking.competition = unsort(block_start - group_start + 1)
+    if "dense" in methods:
+        blocks_so_far = np.cumsum(new_block, axis=1)
+        ranking.dense = unsort(blocks_so_far - np.take_along_axis(blocks_so_far, group_start, axis=1) + 1)
+    if "ordinal" in methods:
+        ranking.ordinal = unsort(pos - group_start + 1)
+    if "block_last" in methods:
+        block_end_mark = np.ones(shape, dtype=bool)
+        block_end_mark[:, :-1] = new_block[:, 1:]
+        block_end = np.flip(
+            np.minimum.accumulate(np.flip(np.where(block_end_mark, pos, n_units), axis=1), axis=1), axis=1
+        )
+        ranking.block_last = unsort(block_end - group_start + 1)
+    return ranking
 
 
 def slots(shares: Float2, group_sizes: NDArray[np.int64], rounding: str) -> Int2:
@@ -133,8 +147,8 @@ def limit_grade(
     """
     holders = grade == grade_index
     masked = [np.where(holders, k, -np.inf) for k in keys]
-    ranking = rank_within_groups(masked, groups)
-    place = ranking.competition if ties == "include_all" else ranking.block_last
+    method = "competition" if ties == "include_all" else "block_last"
+    place = getattr(rank_within_groups(masked, groups, (method,)), method)
     limit = np.take_along_axis(
         np.broadcast_to(allowed, (grade.shape[0], allowed.shape[1])), np.broadcast_to(groups, grade.shape), axis=1
     )

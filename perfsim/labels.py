@@ -43,7 +43,7 @@ def pick(label: Label | str | None, lang: str) -> str:
         return ""
     if isinstance(label, str):
         return label
-    return label.zh if lang == "zh" else label.en
+    return label.zh if lang == "zh" else label.english()
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class ParameterWords:
 
 def _grade(compiled: CompiledScheme, key: str) -> Label:
     for g in compiled.grades:
-        if key in (g.zh, g.en):
+        if key in (g.zh, g.english()):
             return g
     return Label(zh=key, en=key)
 
@@ -81,7 +81,9 @@ def _node(compiled: CompiledScheme, name: str) -> tuple[Label, Label | None]:
         if class_id and cc.id != class_id:
             continue
         if node_id in cc.ids:
-            return cc.labels[cc.ids.index(node_id)], cc.label if compiled.multi_class else None
+            label = cc.labels[cc.ids.index(node_id)]
+            named = Label(zh=label.zh, en=label.english(node_id))  # the id where no English name is given
+            return named, cc.label if compiled.multi_class else None
     return Label(zh=node_id, en=node_id), None
 
 
@@ -116,33 +118,37 @@ def parameter_words(compiled: CompiledScheme, name: str, lang: str) -> Parameter
         g = _grade(compiled, key)
         percent = compiled.scheme.grading.basis == "percent" and compiled.scheme.total != 100
         unit = "%" if percent else pts
-        return ParameterWords(f"{g.zh} 分数线" if zh else f"cut-off for {g.en}", unit, kind)
+        return ParameterWords(f"{g.zh} 分数线" if zh else f"cut-off for {g.english()}", unit, kind)
     if kind == "points":
         node, cls = _node(compiled, name)
         where = f"{pick(cls, lang)} · " if cls is not None else ""
-        return ParameterWords(f"{where}{node.zh} 分值" if zh else f"{where}points for {node.en}", pts, kind)
+        return ParameterWords(f"{where}{node.zh} 分值" if zh else f"{where}points for {node.english()}", pts, kind)
     if kind == "share":
         node, cls = _node(compiled, name)
         period = name.rsplit("@", 1)[-1]
         p = _PERIODS.get(period, Label(zh=period, en=period))
         where = f"{pick(cls, lang)} · " if cls is not None else ""
-        return ParameterWords(f"{where}{node.zh} {p.zh}占比" if zh else f"{where}{p.en} share of {node.en}", "%", kind)
+        return ParameterWords(
+            f"{where}{node.zh} {p.zh}占比" if zh else f"{where}{p.english()} share of {node.english()}", "%", kind
+        )
     if kind == "quota":
         g = _grade(compiled, key)
         tiers = compiled.scheme.grading.rank_tiers is not None
         if zh:
             words = f"{g.zh} 名次比例" if tiers else f"{g.zh} 比例上限"
         else:
-            words = f"rank-tier share of {g.en}" if tiers else f"maximum share of {g.en}"
+            words = f"rank-tier share of {g.english()}" if tiers else f"maximum share of {g.english()}"
         return ParameterWords(words, "%", kind, scale=100.0)
     if kind == "cap":
         fixed = {"bonus_cap": Label(zh="加分", en="bonus points"), "deduction_cap": Label(zh="扣分", en="deductions")}
         items = compiled.scheme.adjustments.items if compiled.scheme.adjustments else []
         item = fixed.get(key) or next((i.name for i in items if i.id == key), Label(zh=key, en=key))
-        return ParameterWords(f"{item.zh} 上限" if zh else f"cap on {item.en}", pts, kind)
+        return ParameterWords(f"{item.zh} 上限" if zh else f"cap on {item.english()}", pts, kind)
     if kind == "rate":
         g = _grade(compiled, key)
-        return ParameterWords(f"{g.zh} 下年预算调整" if zh else f"next year's budget change for {g.en}", "%", kind)
+        return ParameterWords(
+            f"{g.zh} 下年预算调整" if zh else f"next year's budget change for {g.english()}", "%", kind
+        )
     return ParameterWords(name, "", kind)
 
 

@@ -11,7 +11,8 @@ from . import scheme as s
 
 @dataclass(frozen=True)
 class Finding:
-    """A linter finding: ``level`` is ``warning`` (errors stop loading and never get here)."""
+    """A linter finding: ``level`` is ``warning``, or ``error`` for a departure from a template the scheme
+    declares as one (``template.severity``); errors of the file itself stop loading and never get here."""
 
     level: str
     field: str
@@ -71,7 +72,7 @@ def lint(scheme: s.Scheme) -> list[Finding]:
                         f"is {top_basis:g}: no unit can reach it",
                     )
                 )
-        step = s._reachable_step(scheme)
+        step = s.reachable_step(scheme)
         for i in range(1, len(g.bands)):
             band, upper = g.bands[i], g.bands[i - 1]
             if band.max is None or upper.min is None:
@@ -89,16 +90,21 @@ def lint(scheme: s.Scheme) -> list[Finding]:
                     )
                 )
         for q_i, quota in enumerate(g.quotas):
-            if quota.ties == "include_all":
+            if quota.ties == "include_all" and (quota.max_share is not None or quota.max_count is not None):
+                share = quota.max_share
+                limit = f"{share:.0%} of a group" if share is not None else f"{quota.max_count} units"
                 out.append(
                     Finding(
                         "warning",
                         f"grading.quotas[{q_i}].ties",
-                        f"ties at the cut-off all keep '{quota.grade}', so more than "
-                        f"{quota.max_share:.0%} of a group can hold it",
+                        f"ties at the cut-off all keep '{quota.grade}', so more than {limit} can hold it",
                     )
                 )
     out.extend(_lint_consequences(scheme))
+    from .lint_template import lint_equal_splits, lint_template  # they build on Finding, defined here
+
+    out.extend(lint_template(scheme))
+    out.extend(lint_equal_splits(scheme))
     for _, node, loc, _ in scheme.nodes():
         if node.periods is not None and node.period_shares == "literal":
             total = sum(node.periods.values())
@@ -106,7 +112,7 @@ def lint(scheme: s.Scheme) -> list[Finding]:
                 out.append(
                     Finding(
                         "warning",
-                        s._format_loc((*loc, "periods")),
+                        s.format_loc((*loc, "periods")),
                         f"period shares are read literally and add up to {s.format_sum(total, 100)}%: '{node.id}' "
                         f"can earn at most {s.format_sum(total, 100)}% of its points (the text is ambiguous; "
                         "period_shares: normalise reads them as a ratio)",
@@ -121,7 +127,7 @@ def lint(scheme: s.Scheme) -> list[Finding]:
                 out.append(
                     Finding(
                         "warning",
-                        s._format_loc(where),
+                        s.format_loc(where),
                         "a better band credits fewer points than a worse one (non-monotone)",
                     )
                 )
@@ -187,6 +193,8 @@ def _lint_empty_places(scheme: s.Scheme) -> list[Finding]:
                 )
             )
     for i, quota in enumerate(g.quotas):
+        if quota.max_share is None:
+            continue
         smallest = smallest_group_with_a_place(quota.max_share, quota.rounding)
         if smallest > 2:
             out.append(
@@ -239,6 +247,7 @@ def _lint_consequences(scheme: s.Scheme) -> list[Finding]:
                             f"non-monotone: {better} earns fewer bonus months than {worse}",
                         )
                     )
+    out.extend(_lint_grade_pay_and_rank_rewards(rules, grades))
     return out
 
 
@@ -284,3 +293,36 @@ def _lint_evolve(rules: r.Consequences) -> list[Finding]:
         for name, where in read.items()
         if name not in stated
     ]
+
+
+def _lint_grade_pay_and_rank_rewards(rules: r.Consequences, grades: list[str]) -> list[Finding]:
+    """Pay by grade that pays a better grade less; rank money that rewards the last or fines the first."""
+    out = []
+    by_grade = rules.pay.by_grade if rules.pay is not None else None
+    if by_grade is not None:
+        percent = by_grade.percent
+        for better_i, better in enumerate(grades):
+            for worse in grades[better_i + 1 :]:
+                if percent.get(better, 0.0) < percent.get(worse, 0.0):
+                    out.append(
+                        Finding(
+                            "warning",
+                            f"consequences.pay.by_grade.percent.{better}",
+                            f"non-monotone: {better} is paid {percent.get(better, 0.0):g}% of the base but the worse "
+                            f"grade {worse} {percent[worse]:g}%",
+                        )
+                    )
+    for i, rule in enumerate(rules.rank_rewards):
+        for j, place in enumerate(rule.places + [p for t in rule.by_group_size for p in t.places]):
+            if (place.top is not None and place.amount < 0) or (place.last is not None and place.amount > 0):
+                end = "top" if place.top is not None else "last"
+                what = "fines a top place" if place.top is not None else "rewards a last place"
+                out.append(
+                    Finding(
+                        "warning",
+                        f"consequences.rank_rewards[{i}]",
+                        f"entry {j + 1} ({end}: {place.top if place.top is not None else place.last}) {what}: "
+                        "amounts are positive for rewards and negative for fines",
+                    )
+                )
+    return out

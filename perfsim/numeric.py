@@ -52,6 +52,51 @@ def round_half_up(x: ArrayLike, decimals: int) -> NDArray[np.float64]:
     return rounded
 
 
+def truncate(x: ArrayLike, decimals: int) -> NDArray[np.float64]:
+    """Drop the digits beyond ``decimals`` places (截位, toward zero), reading each float as the decimal it shows.
+
+    ``truncate(89.996, 2) == 89.99`` and ``truncate(0.29, 2) == 0.29`` although 0.29 * 100 is
+    28.999999999999996 in binary: values are snapped to 9 decimals first and a float within a few
+    ulps of the next step counts as that step.
+
+    Parameters
+    ----------
+    x
+        Values, any shape.
+    decimals
+        Decimal places, 0 to 6.
+
+    Returns
+    -------
+    numpy.ndarray
+        Truncated values, same shape.
+    """
+    scale = 10.0**decimals
+    scaled = snap(x) * scale
+    out = np.floor(np.abs(scaled) * (1.0 + HALF_TOLERANCE))
+    return np.copysign(out, scaled) / scale
+
+
+def round_to(x: ArrayLike, decimals: int, mode: str = "half_up") -> NDArray[np.float64]:
+    """Round to ``decimals`` places as a scheme's ``rounding.mode`` says: ``half_up`` or ``truncate``.
+
+    Parameters
+    ----------
+    x
+        Values, any shape.
+    decimals
+        Decimal places, 0 to 6.
+    mode
+        ``half_up`` (四舍五入, :func:`round_half_up`) or ``truncate`` (:func:`truncate`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Rounded values, same shape.
+    """
+    return truncate(x, decimals) if mode == "truncate" else round_half_up(x, decimals)
+
+
 def round_count(x: ArrayLike, rule: str) -> NDArray[np.int64]:
     """Turn a fractional head count (a quota such as 20% of 12 = 2.4) into whole units."""
     value = snap(x)

@@ -354,15 +354,7 @@ def _write_xlsx(frame: pd.DataFrame, tmp: Path, sheet: str = "results") -> None:
     ws.title = safe_name(sheet, limit=31)
 
     def put(row: int, col: int, value: object) -> None:
-        if isinstance(value, str):
-            text = _EXCEL_ILLEGAL.sub("", value)
-            cell = ws.cell(row, col)
-            cell.value = text
-            cell.data_type = "s"  # a string, even when it starts with '=': Excel shows it, never runs it
-            if text.startswith(_FORMULA_START):
-                cell.quotePrefix = True
-        else:
-            ws.cell(row, col, value)
+        set_cell(ws, row, col, value)
 
     for j, name in enumerate(frame.columns, start=1):
         put(1, j, str(name))
@@ -373,6 +365,76 @@ def _write_xlsx(frame: pd.DataFrame, tmp: Path, sheet: str = "results") -> None:
             put(i, j, value.item() if hasattr(value, "item") else value)
     ws.freeze_panes = "A2"
     book.save(tmp)
+
+
+def set_cell(ws: Any, row: int, col: int, value: object) -> Any:
+    """Put a value into a worksheet cell so that no text can run as a formula.
+
+    Text is typed as a string (with Excel's quote prefix when it starts like a formula) and
+    the control characters an XLSX file cannot hold are dropped; numpy scalars become Python
+    numbers; ``None`` and NaN leave the cell empty.
+
+    Parameters
+    ----------
+    ws
+        An openpyxl worksheet.
+    row, col
+        1-based cell position.
+    value
+        Text, a number, a bool or ``None``.
+
+    Returns
+    -------
+    openpyxl.cell.Cell
+        The cell, for styling.
+    """
+    cell = ws.cell(row, col)
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, str):
+        text = _EXCEL_ILLEGAL.sub("", value)
+        cell.value = text
+        cell.data_type = "s"  # a string, even when it starts with '=': Excel shows it, never runs it
+        if text.startswith(_FORMULA_START):
+            cell.quotePrefix = True
+    elif value is None or (isinstance(value, float) and value != value):
+        cell.value = None
+    else:
+        cell.value = value
+    return cell
+
+
+def sheet_title(text: str, taken: Iterable[str] = ()) -> str:
+    """A worksheet title Excel accepts: at most 31 characters, none of ``[]:*?/\\``, unique in the book."""
+    base = re.sub(r"[\[\]:*?/\\']", "-", _EXCEL_ILLEGAL.sub("", text)).strip() or "sheet"
+    base = base[:31]
+    used = {t.lower() for t in taken}
+    title, n = base, 2
+    while title.lower() in used:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return title
+
+
+def write_workbook(path: str | Path, build: Callable[[], Any], *, inputs: Iterable[str | Path] = ()) -> Path:
+    """Write an openpyxl workbook atomically, after the checks every output gets.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` file.
+    build
+        Makes the workbook; fill its cells with :func:`set_cell`, so that no text is a formula.
+    inputs
+        Files the command read; the output may not replace any of them.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    out = check_output_path(path, (".xlsx",), inputs=inputs)
+    return write_atomic(out, lambda tmp: build().save(tmp))
 
 
 def write_table(

@@ -1,4 +1,4 @@
-"""Pay rules for one period: bonus months by grade and a performance-pay pool split exactly to the cent.
+"""Pay rules for one period: bonus months and pay by grade, and a performance-pay pool split exactly to the cent.
 
 A performance-pay pool balances per pay group and draw::
 
@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from . import rules as r
 from .errors import DataError
-from .money import Cents, split_exact, to_cents, to_yuan
+from .money import Cents, scale_cents, split_exact, to_cents, to_yuan
 from .numeric import round_half_up
 from .rule_inputs import Reader
 
@@ -89,8 +89,34 @@ def pay(
         staff = read.attribute(bm.staff, "pay.bonus_months.staff")
         bonus = months[ev.grade] * (salary * staff)
         out["bonus"] = to_yuan(read.money(bonus, "bonus (months × salary × staff)", "pay.bonus_months"))
+    if rules.by_grade is not None:
+        out["by_grade"] = to_yuan(grade_pay(read, rules.by_grade, labels))
     account = _pay_pool(read, rules.pool, shape, labels, out) if rules.pool is not None else None
     return out, account
+
+
+def grade_percent(rule: r.GradePay, labels: list[str]) -> NDArray[np.float64]:
+    """Percent of the base each grade pays, indexed by grade (0 where the rule lists none)."""
+    percent = np.zeros(len(labels))
+    for grade, value in rule.percent.items():
+        percent[labels.index(grade)] = value
+    return percent
+
+
+def grade_base(read: Reader, rule: r.GradePay) -> Cents:
+    """Each unit's base in cents, (1 or S) × U: its attribute, or the one amount the rule states."""
+    field = "pay.by_grade.base"
+    if isinstance(rule.base, str):
+        base = read.money(read.attribute(rule.base, field), f"base '{rule.base}'", "pay.by_grade.base")
+        read.not_negative(base, f"base '{rule.base}'", field)
+        return base
+    return np.full((1, len(read.ev.data)), to_cents(rule.base, field), dtype=np.int64)
+
+
+def grade_pay(read: Reader, rule: r.GradePay, labels: list[str]) -> Cents:
+    """Pay by grade: ``base × percent[grade] / 100`` per unit, half-up to the cent (S × U cents)."""
+    factor = grade_percent(rule, labels)[read.ev.grade] / 100.0
+    return scale_cents(grade_base(read, rule), factor, "pay by grade (base × percent)")
 
 
 def _pay_pool(

@@ -153,6 +153,13 @@ def brief(
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)  # errors before any kernel
     spec = loaded.spec
     baseline = load_scenario(vs) if vs is not None else None
+    for which in (loaded, baseline):
+        if which is not None and not which.compiled.scheme.grading.graded:
+            raise PerfsimError(
+                f"scenario '{which.spec.id}': this scheme has no grading, and a briefing note compares grades",
+                hint="add grading.bands or grading.rank_tiers to the scheme; perfsim evaluate and explain "
+                "report its totals and ranks",
+            )
     body = note_html(note(loaded, params, baseline, lang))
     target = inside(
         out_dir, (name or note_stem(spec.id, params, baseline.spec.id if baseline else None, lang)) + ".html"

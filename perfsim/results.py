@@ -9,11 +9,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import consequence_trace as ct
+from . import grade_trace as gt
 from . import scheme as s
+from . import scoring_words
 from .compile import CompiledClass
 from .engine import Evaluation
 from .errors import PerfsimError
+from .leaf_inputs import filled_by_mean, missing_cells
 from .rules import BudgetChange
+from .units_of_units import roll_up
 
 NODE_PREFIX = "score:"
 
@@ -33,7 +38,8 @@ def results_frame(evaluation: Evaluation, draw: int = 0) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``unit, name, class, group``, ``score:<indicator>`` per indicator and section
         (in tree order), ``weighted, bonus, deduction, total, percent, grade, grade_en,
-        band_grade, rank, vetoes, quota_dropped, clamped``.
+        band_grade, rank, vetoes, quota_dropped, clamped``, then ``list:<id>`` per top list; a scheme
+        without grading has no ``grade, grade_en, band_grade, quota_dropped``.
     """
     ev, data, compiled = evaluation, evaluation.data, evaluation.compiled
     if not 0 <= draw < ev.n_draws:
@@ -73,15 +79,20 @@ def results_frame(evaluation: Evaluation, draw: int = 0) -> pd.DataFrame:
             "deduction": pick(np.broadcast_to(ev.deduction, (ev.deduction.shape[0], n))),
             "total": total,
             "percent": np.round(total * 100.0 / compiled.scheme.total, 9),
-            "grade": [grades[g].zh for g in pick(ev.grade)],
-            "grade_en": [grades[g].en for g in pick(ev.grade)],
-            "band_grade": [grades[g].zh for g in pick(ev.band_grade)],
+            "grade": [grades[g].zh for g in pick(ev.grade)] if grades else None,
+            "grade_en": [grades[g].english() for g in pick(ev.grade)] if grades else None,
+            "band_grade": [grades[g].zh for g in pick(ev.band_grade)] if grades else None,
             "rank": pick(ev.rank) if ev.rank is not None else np.full(n, -1),
             "vetoes": [";".join(v.id for j, v in enumerate(compiled.vetoes) if flags[u, j]) for u in range(n)],
             "quota_dropped": pick(ev.quota_dropped),
             "clamped": pick(ev.clamped),
         }
     )
+    for list_id, members in ev.rules.top_lists.items():
+        out[f"list:{list_id}"] = pick(members)
+    if not compiled.scheme.grading.graded:  # a form that only totals and ranks
+        for key in ("grade", "grade_en", "band_grade", "quota_dropped"):
+            del out[key]
     return pd.DataFrame(out)
 
 
@@ -137,6 +148,7 @@ _PAY = {
     "incentive": s.Label(zh="奖励性绩效工资", en="incentive performance pay"),
     "departed": s.Label(zh="离岗人员补贴", en="allowance for staff who left their post"),
     "bonus": s.Label(zh="考核奖金（按月基础工资计发）", en="assessment bonus (months of basic salary)"),
+    "by_grade": s.Label(zh="按等次兑现的绩效工资", en="pay by grade (percent of a base)"),
 }
 
 _TIME_UNITS = [
@@ -160,8 +172,9 @@ class _Say:
     def __call__(self, both: str, zh: str, en: str) -> str:
         return both if self.lang == "both" else zh if self.lang == "zh" else en
 
-    def label(self, label: s.Label) -> str:
-        return label.en if self.lang == "en" else label.zh
+    def label(self, label: s.Label, fallback: str | None = None) -> str:
+        """The label in this language; in English, ``fallback`` (an id) where no English name is given."""
+        return label.english(fallback) if self.lang == "en" else label.zh
 
     def step(self, key: str) -> str:
         return self(*_STEPS[key])
@@ -240,15 +253,15 @@ def _money(yuan: float, lang: str) -> str:
 
 def _describe(method: s.Method, direction: str) -> str:
     params = method.model_dump(exclude={"method"})
-    shown = ", ".join(f"{k}={v}" for k, v in params.items() if k not in ("bands", "map", "tiers"))
+    shown = ", ".join(f"{k}={v}" for k, v in params.items() if k not in ("bands", "map", "tiers", "blocks"))
     extra = " (lower is better)" if direction == "lower" else ""
     return f"{method.method}({shown}){extra}" if shown else f"{method.method}{extra}"
 
 
 def _time_unit(unit: str, lang: str) -> str:
     for known in _TIME_UNITS:
-        if unit in (known.zh, known.en):
-            return known.zh if lang == "zh" else known.en
+        if unit in (known.zh, known.english()):
+            return known.zh if lang == "zh" else known.english()
     return unit
 
 
@@ -312,7 +325,7 @@ def _describe_in(method: s.Method, direction: str, say: _Say) -> str:
             f"direct deduction ({_pts(m.per_violation)} off per violation, not below {n(m.floor)})",
         )
     if isinstance(m, s.BandLookup):
-        return say("", f"分档计分法（{_PICK[m.pick].zh}）", f"band table ({_PICK[m.pick].en})")
+        return say("", f"分档计分法（{_PICK[m.pick].zh}）", f"band table ({_PICK[m.pick].english()})")
     if isinstance(m, s.CategoryLookup):
         return say("", "按类别查表计分", "points by category")
     if isinstance(m, s.TierPoints):
@@ -330,6 +343,9 @@ def _describe_in(method: s.Method, direction: str, say: _Say) -> str:
             f"5-point rubric (levels 3 to 5 score their level; level 2: up to {a} flaws 2, {b} or more 0, "
             f"else 1; level 1: up to {c} errors 1, else 0)",
         )
+    if isinstance(m, (s.Stepwise, s.Linear, s.RankPoints, s.DeductionBlocks)):
+        words = scoring_words.form_method(m, lower)
+        return say("", words.zh, words.english())
     if isinstance(m, s.TimeLimit):
         return say(
             "",
@@ -356,7 +372,7 @@ def _column_names(cc: CompiledClass, scheme: s.Scheme) -> dict[str, s.Label]:
         name = cc.labels[col.leaf]
         if col.period:
             p = _period(scheme, col.period)
-            name = s.Label(zh=f"{name.zh}（{p.zh}）", en=f"{name.en} ({p.en})")
+            name = s.Label(zh=f"{name.zh}（{p.zh}）", en=f"{name.english()} ({p.english()})")
         out[col.data_columns["value"]] = name
     return out
 
@@ -373,7 +389,7 @@ def _group(ev: Evaluation, u: int, say: _Say) -> str:
         return say("", "在全体单位中", "among all units")
     if g.group_by == "class":
         label = ev.compiled.classes[int(ev.groups[u])].label
-        return say("", f"在{label.zh}中", f"among {label.en}")
+        return say("", f"在{label.zh}中", f"among {label.english()}")
     return say("", f"在「{name}」组中", f"in group {name}")
 
 
@@ -393,10 +409,20 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
         raw = {inp: data.values[name][u] for inp, name in col.data_columns.items()}
         cell = col.data_columns["value"]
         state = ""
-        if data.not_applicable[cell][u]:
+        mean_filled = bool(filled_by_mean(scheme, col, data, detail.units)[pos])
+        if mean_filled:
+            others = int((~(missing_cells(col, data, detail.units) | data.not_applicable[cell][detail.units])).sum())
+            note = scoring_words.filled(bool(data.missing[cell][u]), others)
+            state = say(note.english(), note.zh, note.english())
+        elif data.not_applicable[cell][u]:
             state = say(" — 不适用 not applicable", "，不适用", " — not applicable")
         elif data.missing[cell][u]:
             state = say(" — missing, scored 0 (missing_values: zero)", "，数据缺失，按 0 计分", " — missing, scored 0")
+        for inp, combo in col.parts.items():
+            marks = {c: float(data.values[c][u]) for c in combo.columns}
+            given = {c: not (data.missing[c][u] or data.not_applicable[c][u]) for c in combo.columns}
+            line = scoring_words.combined(combo, marks, given, float(data.values[col.data_columns[inp]][u]))
+            trace.add(say.step("indicators"), say(f"{line.both()}", line.zh, line.english()))
         if isinstance(ind.method, s.CategoryLookup):
             raw["value"] = list(ind.method.map)[int(raw["value"])]  # type: ignore[assignment]
         frac = np.atleast_2d(detail.columns[k])
@@ -406,7 +432,7 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
             period = f"@{col.period}" if col.period else ""
             trace.add(
                 say.step("indicators"),
-                f"{ind.id}{period} {ind.name.zh} / {ind.name.en}: {shown} → "
+                f"{ind.id}{period} {ind.name.both()}: {shown} → "
                 f"{_describe(ind.method, ind.direction)} → {_fmt(earned)} of full points{state}",
             )
             continue
@@ -417,7 +443,11 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
             ", ".join(f'{words[i]} "{v}"' if isinstance(v, str) else f"{words[i]} {_num(v)}" for i, v in raw.items()),
         )
         p = _period(scheme, col.period) if col.period else None
-        name = say("", f"{ind.name.zh}（{p.zh}）", f"{ind.name.en} ({p.en})") if p else say.label(ind.name)
+        name = (
+            say("", f"{ind.name.zh}（{p.zh}）", f"{ind.name.english(ind.id)} ({p.english()})")
+            if p
+            else say.label(ind.name, ind.id)
+        )
         how = _describe_in(ind.method, ind.direction, say)
         trace.add(
             say.step("indicators"),
@@ -438,7 +468,7 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
         text = say(
             f"{indent}{ind.id} {ind.name.zh}: {_fmt(got)} of {_fmt(full)} points",
             f"{indent}{ind.name.zh}：{_num(got)} 分（满分 {_num(full)} 分",
-            f"{indent}{ind.name.en}: {_num(got)} of {_pts(full)}",
+            f"{indent}{ind.name.english(ind.id)}: {_num(got)} of {_pts(full)}",
         )
         if node in detail.before_conversion:
             before = detail.before_conversion[node]
@@ -447,16 +477,16 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
             band = int(conv.band_index(np.array([round(pct, 9)]))[0])
             label = conv.labels[band] if band < len(conv.labels) else None
             if label is not None:
-                band_zh, band_en = f"落入「{label.zh}」档", f'band "{label.en}"'
+                band_zh, band_en = f"落入「{label.zh}」档", f'band "{label.english()}"'
             elif band < len(conv.labels):
                 band_zh, band_en = f"落入第 {band + 1} 档", f"band {band + 1}"
             else:
                 band_zh, band_en = "低于所有档次", "below every band"
-            both_name = f"{label.zh} {label.en}" if label else "below every band"
+            both_name = f"{label.both()}" if label else "below every band"
             text += say(
                 f" (sub-score {_fmt(pct)}% → band {both_name} → pick {conv.pick})",
                 f"；得分率 {_num(pct)}% {band_zh}，{_PICK[conv.pick].zh}",
-                f" (sub-score {_num(pct)}% → {band_en} → {_PICK[conv.pick].en})",
+                f" (sub-score {_num(pct)}% → {band_en} → {_PICK[conv.pick].english()})",
             )
         if say.lang == "zh":
             text += "）"
@@ -465,7 +495,7 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
             text += say(
                 f" — zeroed by veto {', '.join(v.id for v in hit)}",
                 f"——因一票否决{'、'.join(f'「{v.name.zh}」' for v in hit)}记 0 分",
-                f" — zeroed by the veto {_quoted(v.name.en for v in hit)}",
+                f" — zeroed by the veto {_quoted(v.name.english(v.id) for v in hit)}",
             )
         if node in cc.section_vetoes:
             hit = [vetoes[v] for v in cc.section_vetoes[node] if flags[u, v]]
@@ -473,7 +503,7 @@ def _tree_lines(trace: Trace, ev: Evaluation, cc: CompiledClass, ci: int, u: int
                 text += say(
                     f" — section zeroed by veto {', '.join(v.id for v in hit)}",
                     f"——因一票否决{'、'.join(f'「{v.name.zh}」' for v in hit)}本分项记 0 分",
-                    f" — section zeroed by the veto {_quoted(v.name.en for v in hit)}",
+                    f" — section zeroed by the veto {_quoted(v.name.english(v.id) for v in hit)}",
                 )
         trace.add(say.step("sections"), text)
 
@@ -527,17 +557,17 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0, *, lang: str = "bo
     trace.add(
         say.step("unit"),
         say(
-            f"{unit} {data.names[u]} — class {cc.id} ({cc.label.zh} / {cc.label.en}); "
-            f"scheme {scheme.id} v{scheme.version}",
+            f"{unit} {data.names[u]} — class {cc.id} ({cc.label.both()}); scheme {scheme.id} v{scheme.version}",
             f"{unit} {data.names[u]}（类别：{cc.label.zh}）；考核方案《{scheme.name.zh}》，版本 {scheme.version}",
-            f'{unit} {data.names[u]} (class: {cc.label.en}); scheme "{scheme.name.en}", version {scheme.version}',
+            f"{unit} {data.names[u]} (class: {cc.label.english(cc.id)}); "
+            f'scheme "{scheme.name.english(scheme.id)}", version {scheme.version}',
         ),
     )
     _tree_lines(trace, ev, cc, ci, u, draw, say)
     weighted = at(ev.weighted)
     na = [name for name, mask in data.not_applicable.items() if mask[u]]
     na_names = _column_names(cc, scheme)
-    na_words = [say.label(na_names.get(name, s.Label(zh=name, en=name))) for name in na]
+    na_words = [say.label(na_names.get(name, s.Label(zh=name, en=name)), name) for name in na]
     trace.add(
         say.step("sections"),
         say(
@@ -564,9 +594,16 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0, *, lang: str = "bo
         ),
     )
     rounding = scheme.rounding.total
+    truncated = scheme.rounding.mode == "truncate"
     trace.add(
         say.step("round"),
         say(
+            f"total truncated to {rounding} decimals (截位)",
+            f"总分保留 {rounding} 位小数，其后舍去（不四舍五入）",
+            f"total truncated to {rounding} decimals (digits beyond dropped, not rounded)",
+        )
+        if rounding is not None and truncated
+        else say(
             f"total rounded half-up to {rounding} decimals",
             f"总分四舍五入，保留 {rounding} 位小数",
             f"total rounded half-up to {rounding} decimals",
@@ -580,25 +617,30 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0, *, lang: str = "bo
     )
     total = at(ev.total)
     hits = [v for j, v in enumerate(compiled.vetoes) if _veto_flags(ev, draw)[u, j]]
-    lowest = grades[compiled.lowest]
+    lowest = grades[compiled.lowest] if compiled.grades else s.Label(zh="—", en="—")
     for veto in hits:
         target = _node_label(cc, veto.target)
         effect = {
             "total": say("total set to 0", "总分记为 0", "total set to 0"),
-            "grade_lowest": say(f"grade forced to {lowest.zh}", f"等次定为{lowest.zh}", f"grade forced to {lowest.en}"),
+            "grade_lowest": say(
+                f"grade forced to {lowest.zh}", f"等次定为{lowest.zh}", f"grade forced to {lowest.english()}"
+            ),
+            "grade_down": say("grade lowered by one (降一档)", "等次降一档", "grade lowered by one"),
             "indicator": say(
-                f"indicator {veto.target} zeroed", f"指标「{target.zh}」记 0 分", f'indicator "{target.en}" zeroed'
+                f"indicator {veto.target} zeroed",
+                f"指标「{target.zh}」记 0 分",
+                f'indicator "{target.english()}" zeroed',
             ),
             "section": say(
-                f"section {veto.target} zeroed", f"分项「{target.zh}」记 0 分", f'section "{target.en}" zeroed'
+                f"section {veto.target} zeroed", f"分项「{target.zh}」记 0 分", f'section "{target.english()}" zeroed'
             ),
         }
         trace.add(
             say.step("veto"),
             say(
-                f"{veto.id} {veto.name.zh} / {veto.name.en}: {effect[veto.scope]}",
+                f"{veto.id} {veto.name.both()}: {effect[veto.scope]}",
                 f"{veto.name.zh}：{effect[veto.scope]}",
-                f"{veto.name.en}: {effect[veto.scope]}",
+                f"{veto.name.english(veto.id)}: {effect[veto.scope]}",
             ),
         )
     pct = round(total * 100 / scheme.total, 9)
@@ -611,6 +653,10 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0, *, lang: str = "bo
         ),
     )
     _grade_lines(trace, ev, u, draw, hits, say)
+    parent = roll_up(ev)
+    if parent is not None:
+        words = scoring_words.parent_line(parent, u, draw)
+        trace.add(say.step("result"), say(words.both(), words.zh, words.english()))
     if scheme.consequences is not None:
         _consequence_lines(trace, ev, u, draw, say)
     return trace
@@ -650,7 +696,7 @@ def _adjustment_lines(trace: Trace, ev: Evaluation, u: int, at: Callable[[np.nda
             text = say(
                 "",
                 f"{item.name.zh}（{kind}）：{calc}{cap} → 计 {_num(final)} 分",
-                f"{item.name.en} ({kind}): {calc}{cap} → {_num(final)}",
+                f"{item.name.english(item.id)} ({kind}): {calc}{cap} → {_num(final)}",
             )
         trace.add(say.step("adjustments"), text)
     bonus = at(np.broadcast_to(ev.bonus, ev.total.shape))
@@ -693,7 +739,13 @@ def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.V
     compiled, data, scheme = ev.compiled, ev.data, ev.compiled.scheme
     grades = compiled.grades
     g = scheme.grading
-    band = int(np.asarray(ev.band_grade)[min(draw, ev.band_grade.shape[0] - 1), u])
+    if not g.graded:
+        place = int(ev.rank[draw, u]) if ev.rank is not None else None
+        trace.add(say.step("result"), gt.ungraded_text(say, _rank_text(ev, u, draw, say)))
+        for line in gt.top_list_lines(ev, u, draw, say, place):
+            trace.add(say.step("result"), line)
+        return
+    band = gt.total_band(ev, u, draw)
     final = int(ev.grade[draw, u])
     source = _grade_source(ev, u)
     if source is not None:
@@ -702,10 +754,9 @@ def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.V
         trace.add(
             say.step("bands"),
             say(
-                f"{label.zh} {label.en}: the grade of {node.name.zh} {node.name.en} ({node.id}); "
-                "the total only shares pay",
+                f"{label.both()}: the grade of {node.name.both()} ({node.id}); the total only shares pay",
                 f"{label.zh}：即{node.name.zh}的等次，总分只用于分配",
-                f"{label.en}: the grade given by {node.name.en}; the total only shares pay",
+                f"{label.english()}: the grade given by {node.name.english(node.id)}; the total only shares pay",
             ),
         )
     elif g.bands is not None:
@@ -726,11 +777,13 @@ def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.V
         trace.add(
             say.step("bands"),
             say(
-                f"{row.grade.zh} {row.grade.en}: {lower}{upper}",
+                f"{row.grade.both()}: {lower}{upper}",
                 f"{row.grade.zh}：{lower}{upper}",
-                f"{row.grade.en}: {lower}{upper}",
+                f"{row.grade.english()}: {lower}{upper}",
             ),
         )
+        for line in gt.condition_lines(ev, u, draw, say):
+            trace.add(say.step("bands"), line)
     if compiled.not_assessed(data)[u]:
         rule = g.not_assessed
         assert rule is not None
@@ -739,9 +792,9 @@ def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.V
         trace.add(
             say.step("not_assessed"),
             say(
-                f"{rule.attribute} = {value}: scored, not graded or ranked ({rule.label.zh} / {rule.label.en})",
+                f"{rule.attribute} = {value}: scored, not graded or ranked ({rule.label.both()})",
                 f"{attr.zh}为「{value}」：计分，但不评定等次、不参加排名（{rule.label.zh}）",
-                f'{attr.en} is "{value}": scored, not graded or ranked ({rule.label.en})',
+                f'{attr.english()} is "{value}": scored, not graded or ranked ({rule.label.english()})',
             ),
         )
     lowest = grades[compiled.lowest]
@@ -753,9 +806,11 @@ def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.V
                 say(
                     f"grade forced to {lowest.zh} ({g.veto_timing.replace('_', ' ')})",
                     f"等次定为{lowest.zh}（在比例控制{'之前' if before_quota else '之后'}）",
-                    f"grade forced to {lowest.en} ({'before' if before_quota else 'after'} the quota)",
+                    f"grade forced to {lowest.english()} ({'before' if before_quota else 'after'} the quota)",
                 ),
             )
+    for line in gt.downgrade_lines(ev, u, draw, hits, say):
+        trace.add(say.step("veto_grade"), line)
     group_name = ev.group_names[ev.groups[u]]
     group_size = int(np.sum(ev.groups == ev.groups[u]))
     if bool(ev.quota_dropped[draw, u]):
@@ -764,33 +819,45 @@ def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.V
             say(
                 f"dropped by a quota to {grades[final].zh} (group {group_name}, {group_size} units)",
                 f"超出比例限制，降为{grades[final].zh}（{_group(ev, u, say)}，共 {group_size} 个单位）",
-                f"dropped by a quota to {grades[final].en} ({_group(ev, u, say)}, {group_size} units)",
+                f"dropped by a quota to {grades[final].english()} ({_group(ev, u, say)}, {group_size} units)",
             ),
         )
-    elif g.quotas:
+    elif g.quotas and not (ev.rules.pushed_down is not None and bool(ev.rules.pushed_down[draw, u])):
         trace.add(say.step("quota"), say("within the quota", "未超出比例限制", "within the quota"))
-    rank = ev.rank
-    rank_text = ""
-    if rank is not None:
-        place = int(rank[draw, u])
-        ties = _TIES[g.ranking.ties]
-        if say.lang == "both":
-            rank_text = f"; rank {place} in group {group_name} ({g.ranking.ties})"
-        elif place <= 0:
-            rank_text = say("", "；不参加排名", "; not ranked")
-        else:
-            rank_text = say(
-                "",
-                f"；{_group(ev, u, say)}排名第 {place}（{ties.zh}）",
-                f"; rank {place} {_group(ev, u, say)} ({ties.en})",
-            )
+    for line in gt.count_lines(ev, u, draw, say, _group(ev, u, say)):
+        trace.add(say.step("quota"), line)
+    rank_text = _rank_text(ev, u, draw, say)
     trace.add(
         say.step("result"),
         say(
-            f"grade 等次 {grades[final].zh} / {grades[final].en}{rank_text}",
+            f"grade 等次 {grades[final].both()}{rank_text}",
             f"等次：{grades[final].zh}{rank_text}",
-            f"grade: {grades[final].en}{rank_text}",
+            f"grade: {grades[final].english()}{rank_text}",
         ),
+    )
+    for line in gt.vetoed_rank_line(ev, u, draw, say):
+        trace.add(say.step("result"), line)
+    place = int(ev.rank[draw, u]) if ev.rank is not None else None
+    for line in gt.top_list_lines(ev, u, draw, say, place):
+        trace.add(say.step("result"), line)
+
+
+def _rank_text(ev: Evaluation, u: int, draw: int, say: _Say) -> str:
+    """The rank part of the result line (empty when ranks were not computed)."""
+    rank = ev.rank
+    if rank is None:
+        return ""
+    g = ev.compiled.scheme.grading
+    place = int(rank[draw, u])
+    ties = _TIES[g.ranking.ties]
+    if say.lang == "both":
+        return f"; rank {place} in group {ev.group_names[ev.groups[u]]} ({g.ranking.ties})"
+    if place <= 0:
+        return say("", "；不参加排名", "; not ranked")
+    return say(
+        "",
+        f"；{_group(ev, u, say)}排名第 {place}（{ties.zh}）",
+        f"; rank {place} {_group(ev, u, say)} ({ties.english()})",
     )
 
 
@@ -846,7 +913,7 @@ def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int, say: _Sa
             excluded = bool(outcome.excluded[d, u])
             failed = [gate for gate in budget_rules.gates if float(ev.data.attributes[gate.attribute][u]) == 0]
             names_zh = "、".join(f"「{gate.name.zh}」" for gate in failed)
-            names_en = "; ".join(gate.name.en for gate in failed)
+            names_en = "; ".join(gate.name.english(gate.id) for gate in failed)
             why.append(
                 say(
                     "gate failed → no budget" + (" (left out of the request)" if excluded else ""),
@@ -888,16 +955,16 @@ def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int, say: _Sa
             rung = budget_rules.ladder.steps[k - 1]
             why.append(
                 say(
-                    f"ladder step {k}: {rung.name.zh} {rung.name.en}",
+                    f"ladder step {k}: {rung.name.both()}",
                     f"整改阶梯第 {k} 步：{rung.name.zh}",
-                    f"correction ladder step {k}: {rung.name.en}",
+                    f"correction ladder step {k}: {rung.name.english()}",
                 )
             )
         grade = ev.compiled.grades[int(ev.grade[draw, u])]
         change = budget_rules.by_grade.get(grade.zh)
         if change is not None and not why:
             if lang == "both":
-                stance = f" ({change.stance.zh} {change.stance.en})" if change.stance else ""
+                stance = f" ({change.stance.both()})" if change.stance else ""
                 amount = (
                     "to zero"
                     if change.to_zero
@@ -905,12 +972,12 @@ def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int, say: _Sa
                 )
                 why.append(f"grade {grade.zh}: {amount}{stance}")
             else:
-                stance = say("", f"（{change.stance.zh}）", f" ({change.stance.en})") if change.stance else ""
+                stance = say("", f"（{change.stance.zh}）", f" ({change.stance.english()})") if change.stance else ""
                 why.append(
                     say(
                         "",
                         f"等次{grade.zh}：{_budget_change(change, lang)}{stance}",
-                        f"grade {grade.en}: {_budget_change(change, lang)}{stance}",
+                        f"grade {grade.english()}: {_budget_change(change, lang)}{stance}",
                     )
                 )
         if outcome.received[d, u]:
@@ -962,23 +1029,29 @@ def _consequence_lines(trace: Trace, ev: Evaluation, u: int, draw: int, say: _Sa
     for name, amounts in outcome.pay.items():
         paid = float(amounts[d, u])
         pay = _PAY.get(name, s.Label(zh=name, en=name))
+        if name == "by_grade" and rules.pay is not None and rules.pay.by_grade is not None:
+            trace.add(step, ct.grade_pay_line(ev, rules.pay.by_grade, u, d, paid, say, _money))
+            continue
         trace.add(
             step,
             say(
                 f"pay {name}: {paid:,.2f} yuan",
                 f"{pay.zh}：{_money(paid, 'zh')}",
-                f"{pay.en}: {_money(paid, 'en')}",
+                f"{pay.english()}: {_money(paid, 'en')}",
             ),
         )
+    for rule in rules.rank_rewards:
+        result = outcome.rank_rewards[rule.id]
+        trace.add(step, ct.rank_line(ev, rule, result, u, d, say, _money, _group(ev, u, say)))
     raised = [f for f in rules.flags if outcome.flags.get(f.id) is not None and outcome.flags[f.id][d, u]]
     for flag in raised:
         effect = say.free_text(flag.effect)
         trace.add(
             step,
             say(
-                f"flag {flag.id}: {flag.name.zh} / {flag.name.en}{f' — {effect}' if effect else ''}",
+                f"flag {flag.id}: {flag.name.both()}{f' — {effect}' if effect else ''}",
                 f"标志：{flag.name.zh}{f'——{effect}' if effect else ''}",
-                f"flag: {flag.name.en}{f' — {effect}' if effect else ''}",
+                f"flag: {flag.name.english(flag.id)}{f' — {effect}' if effect else ''}",
             ),
         )
     if rules.flags and not raised:

@@ -4,7 +4,8 @@ These pydantic models form the ``consequences:`` section of a scheme: budget rul
 (per-grade change, gates, in-year monitoring with suspension or stop and reallocation, the
 correction ladder, the budget envelope), the units' lifecycle (projects completing and
 entering), pay rules (bonus months, pool split, incentive sharing, fixed and derived
-allowances), status flags (award eligibility, consecutive-year rules, first/last place, most
+allowances, pay by grade as a percent of a base), rank rewards and fines
+(:mod:`perfsim.rank_rewards`), status flags (award eligibility, consecutive-year rules, first/last place, most
 last places in a window) and how the attributes these rules read change over simulated years.
 """
 
@@ -16,6 +17,7 @@ from pydantic import Field, model_validator
 
 from .models import Label, Model
 from .money import MAX_YUAN
+from .rank_rewards import RankRewards
 
 Yuan = Annotated[float, Field(ge=-MAX_YUAN, le=MAX_YUAN)]
 """An amount of money in yuan that int64 cents can hold (see :data:`perfsim.money.MAX_YUAN`)."""
@@ -31,8 +33,11 @@ class BudgetChange(Model):
     """Change of next year's budget: ``percent`` (−100 to +1000), ``absolute`` (yuan) or ``to_zero``."""
 
     percent: float | None = Field(None, ge=-100, le=1000)
+    """Change of next year's budget in percent (−100 to +1000)."""
     absolute: Yuan | None = None
+    """Change of next year's budget in yuan."""
     to_zero: bool = False
+    """Next year's budget is zero (the project is cancelled)."""
     stance: Label | None = None
     """The funding stance the plan names (篇五: 重点支持, 优先保障, 从紧从严, 重点监控)."""
 
@@ -56,17 +61,24 @@ class Gate(Model):
     """A unit whose ``attribute`` is 0 (false) gets no budget: 篇一 ex-ante gate, 篇九 filing gate."""
 
     id: str
+    """The gate's id."""
     name: Label
+    """The gate as the plan names it (事前评估, 备案)."""
     attribute: str
+    """The number attribute that must be non-zero for the unit to get a budget."""
     effect: Literal["zero", "exclude"] = "zero"
+    """What failing does: ``zero`` the budget (default) or ``exclude`` the unit."""
     source: str | None = None
+    """Where the gate is published."""
 
 
 class SeverityStep(Model):
     """A mid-year budget adjustment when the progress gap is above ``gap`` (篇五 l.289: 视情节轻重)."""
 
     gap: float = Field(gt=0, le=1)
+    """The progress gap (0 to 1) above which this step applies."""
     percent: float = Field(ge=-100, le=0)
+    """The percent of this year's budget taken to the pool (−100 to 0)."""
 
 
 Action = Literal["suspend", "stop"]
@@ -83,8 +95,11 @@ class Monitoring(Model):
     """
 
     spending_progress: str
+    """The number attribute holding each unit's spending progress (0 to 1)."""
     target_progress: str | None = None
+    """The number attribute holding each unit's target progress (0 to 1)."""
     mismatch_above: float | None = Field(None, gt=0, le=1)
+    """A gap between target and spending progress above this (0 to 1) triggers."""
     low_score_below: float | None = Field(None, ge=0)
     """Expected low performance: a total below this (in points) also triggers."""
     stop: bool = True
@@ -99,6 +114,7 @@ class Monitoring(Model):
     """Units not suspended whose progress gap exceeds a step's ``gap`` lose that step's percent of this
     year's budget to the pool (the largest step that applies)."""
     source: str | None = None
+    """Where the monitoring rule is published."""
 
     def action(self, trigger: Literal["mismatch", "low_score"]) -> Action:
         """What a trigger does: ``suspend`` or ``stop``."""
@@ -110,6 +126,7 @@ class Reallocation(Model):
     """How the pool (cuts sent to it and suspended budgets) is shared out again."""
 
     rule: Literal["pro_rata", "by_score", "priority", "treasury"] = "pro_rata"
+    """How the pool is shared: ``pro_rata`` to budgets, ``by_score``, by ``priority``, or back to the ``treasury``."""
     eligible_grades: list[str] = Field(default_factory=list)
     """Grades that may receive; empty means every unit not suspended, gated or cut."""
     priority: list[str] = Field(default_factory=list)
@@ -124,7 +141,9 @@ class Reallocation(Model):
 
 class LadderStep(Model):
     name: Label
+    """The step as the plan names it (约谈, 压减预算)."""
     change: BudgetChange
+    """The budget change the step applies."""
 
 
 class Ladder(Model):
@@ -134,10 +153,13 @@ class Ladder(Model):
     """
 
     fail_grades: list[str] = Field(min_length=1)
+    """Grades that count as a failing year."""
     steps: list[LadderStep] = Field(min_length=1)
+    """The steps, applied in order for the 1st, 2nd … consecutive failing year."""
     classes: list[str] | None = None
     """Only units of these classes climb the ladder (篇五 l.287: projects, not whole departments)."""
     source: str | None = None
+    """Where the ladder is published."""
 
 
 MAX_GROWTH = 100.0
@@ -165,7 +187,9 @@ class Envelope(Model):
     treasury: bool = False
     """No envelope: Σ next budgets = Σ budgets − cuts + increases + reallocated money."""
     reason: Label | None = None
+    """Why the envelope is set as it is (the plan's words)."""
     source: str | None = None
+    """Where the envelope rule is published."""
 
     @model_validator(mode="after")
     def _mode(self) -> Envelope:
@@ -178,14 +202,21 @@ class BudgetRules(Model):
     amount: str
     """Number attribute holding each unit's budget this year (yuan)."""
     by_grade: dict[str, BudgetChange] = Field(default_factory=dict)
+    """Grade → change of next year's budget."""
     cuts_to: Literal["treasury", "pool"] = "treasury"
+    """Where budget cuts go: back to the ``treasury`` (default) or to the reallocation ``pool``."""
     gates: list[Gate] = Field(default_factory=list)
+    """Conditions without which a unit gets no budget."""
     monitoring: Monitoring | None = None
+    """In-year monitoring (双监控) that suspends or stops units."""
     reallocation: Reallocation | None = None
+    """How the pool of cuts and withheld money is shared out again."""
     ladder: Ladder | None = None
+    """The correction ladder for consecutive failing years."""
     envelope: Envelope = Field(default_factory=Envelope)
     """The total of next year's budgets (default: fixed at the sum of the data's budgets)."""
     source: str | None = None
+    """Where the budget rules are published."""
 
 
 class Entrants(Model):
@@ -200,17 +231,22 @@ class Entrants(Model):
     """
 
     per_year: float = Field(gt=0, le=1)
+    """New units each year, as a share (0 to 1) of the units in the data."""
     budget: Literal["median", "mean"] | NonNegativeYuan = "median"
+    """An entrant's first budget: the ``median`` (default) or ``mean`` of the data's budgets, or an amount in yuan."""
     duration: int | None = Field(None, ge=1, le=100)
     """Years each entrant runs before it completes; empty: until a rule stops it."""
     source: str | None = None
+    """Where the rule is published."""
 
 
 class Outside(Model):
     """Units whose text ``attribute`` is one of ``values`` are outside the scope of the rules."""
 
     attribute: str
+    """The text attribute that marks units outside the rules."""
     values: list[str] = Field(min_length=1)
+    """The attribute values that mean outside."""
 
 
 class Lifecycle(Model):
@@ -224,10 +260,12 @@ class Lifecycle(Model):
     """Number attribute: years each unit of the data still runs, this year included (0 or less:
     open-ended). The unit completes after its last year and leaves."""
     entrants: Entrants | None = None
+    """New units entering each year from the second on."""
     outside: Outside | None = None
     """Units outside the scheme's scope (篇三 l.101: water funds used for other construction leave
     the water bureau's performance management): never present, graded with no consequence."""
     source: str | None = None
+    """Where the lifecycle is described."""
 
 
 class Evolve(Model):
@@ -241,11 +279,17 @@ class Evolve(Model):
     """
 
     attribute: str
+    """The attribute that changes over simulated years."""
     follows: str | None = None
+    """An indicator whose quality the attribute moves with."""
     range: tuple[float, float] | None = None
+    """The attribute's range ``[low, high]``, needed with ``follows``."""
     redraw: bool = False
+    """A 0/1 event drawn afresh each year with the share of units that show it in the data."""
     fixed: bool = False
+    """The data's value every year (say why in ``reason``)."""
     reason: Label | None = None
+    """Why the attribute changes (or not) as stated."""
 
     @model_validator(mode="after")
     def _one(self) -> Evolve:
@@ -262,11 +306,15 @@ class BonusMonths(Model):
     """篇四 l.204: k months' basic salary per eligible staff member by unit grade, funded by the unit."""
 
     salary: str
+    """The number attribute holding the monthly basic salary per staff member (yuan)."""
     staff: str
+    """The number attribute holding the unit's eligible staff count."""
     months: dict[str, Annotated[float, Field(ge=0, le=MAX_BONUS_MONTHS)]]
     """Grade → months of basic salary paid as bonus, 0 to :data:`MAX_BONUS_MONTHS`."""
     funded_by: Literal["unit", "treasury"] = "unit"
+    """Who pays the bonus: the ``unit`` (default) or the ``treasury``."""
     source: str | None = None
+    """Where the rule is published."""
 
 
 class PayPool(Model):
@@ -283,13 +331,19 @@ class PayPool(Model):
     """
 
     amount: str | NonNegativeYuan
+    """The pool: an attribute (each person's share, summed per pay group) or an amount in yuan per group."""
     base_percent: float = Field(ge=0, le=100)
+    """Percent of the pool paid as base pay."""
     incentive_percent: float = Field(ge=0, le=100)
+    """Percent of the pool shared by assessment result; with ``base_percent`` it adds up to 100."""
     base: str
+    """The number attribute holding each person's base amount."""
     coefficient: str | None = None
     """篇十七: base pay = base amount × post coefficient (岗位系数); names the coefficient attribute."""
     months: int = Field(12, ge=1)
+    """Months the base amounts are paid for (default 12)."""
     status: str | None = None
+    """The text attribute holding each person's status (在岗, 见习期, 退职)."""
     fixed: dict[str, NonNegativeYuan] = Field(default_factory=dict)
     """Monthly base amount by status (篇十四: 见习期 580, 学徒期 440 yuan)."""
     departed: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
@@ -298,8 +352,11 @@ class PayPool(Model):
     """Whether departed staff's allowances are paid out of the pool (they then leave less for the
     incentive part) or, by default, beside it from other funds (篇十四's living allowances)."""
     incentive_by: Literal["score", "grade"] = "score"
+    """How the incentive part is shared: by ``score`` (default) or by ``grade`` with ``grade_weights``."""
     grade_weights: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    """Grade → weight of a person's incentive share, for ``incentive_by: grade``."""
     source: str | None = None
+    """Where the rule is published."""
 
     @model_validator(mode="after")
     def _split(self) -> PayPool:
@@ -316,20 +373,51 @@ class PayPool(Model):
         return self
 
 
+MAX_GRADE_PERCENT = 1000.0
+"""The largest percent of a base one grade may pay: ten times the base. Published rules pay 0 to
+150 % (优秀 120 %, 合格 100 %, 基本合格 50 %, 不合格 0); beyond this a figure is a typo."""
+
+
+class GradePay(Model):
+    """Pay by grade as a percent of a base amount (考核结果与绩效工资挂钩, 按基准额的百分比兑现).
+
+    Each unit is paid ``base × percent[grade] / 100``, rounded half-up to the cent. A published
+    example: 优秀 120 %, 合格 100 %, 基本合格 50 % of the approved base (核定基准绩效工资额), 不合格
+    nothing (中国地质调查局, 人才绩效工资《意见》第十三条). A grade not listed is paid nothing.
+    """
+
+    base: str | NonNegativeYuan
+    """The base: a number attribute (each unit's own base, yuan) or one amount in yuan for every unit."""
+    percent: dict[str, Annotated[float, Field(ge=0, le=MAX_GRADE_PERCENT)]]
+    """Grade → percent of the base paid, 0 to :data:`MAX_GRADE_PERCENT`; a grade not listed gets 0."""
+    source: str | None = None
+    """Where the rule is published."""
+
+
 class PayRules(Model):
+    """Pay rules: bonus months by grade, a performance-pay pool, pay by grade as a percent of a base."""
+
     bonus_months: BonusMonths | None = None
+    """Months of basic salary paid as a bonus by unit grade (see :class:`BonusMonths`)."""
     pool: PayPool | None = None
+    """A performance-pay pool split into base and incentive parts (see :class:`PayPool`)."""
+    by_grade: GradePay | None = None
+    """Pay by grade as a percent of a base amount (see :class:`GradePay`)."""
 
 
 class FlagCondition(Model):
     """When a flag is raised. All given parts must hold."""
 
     grades: list[str] | None = None
+    """Raised for units with one of these grades."""
     classes: list[str] | None = None
     """Only units of these classes (e.g. 篇六's rewards for directly affiliated units)."""
     attribute: str | None = None
+    """A number attribute compared with ``below`` or ``at_least``."""
     below: float | None = None
+    """Raised when the attribute (or the indicator's % of points) is below this."""
     at_least: float | None = None
+    """Raised when the attribute (or the indicator's % of points) is at least this."""
     indicator: str | None = None
     """A node of the indicator tree: ``below`` / ``at_least`` are then % of its points (篇九 l.427:
     达不到预期目标 read as the target-completion section below its pass line)."""
@@ -337,13 +425,17 @@ class FlagCondition(Model):
     """With ``gap_above``: raised when the attribute and this one differ by more than ``gap_above``
     (篇二 l.61: target and spending progress apart by a major deviation)."""
     gap_above: float | None = Field(None, ge=0)
+    """With ``versus``: the largest gap between the two attributes that does not raise the flag."""
     rank: Literal["first", "last"] | None = None
+    """Raised for the unit in ``first`` or ``last`` place."""
     consecutive: int = Field(1, ge=1)
     """The condition must hold this many periods in a row (two 差 years → organisational handling)."""
     most: str | None = None
     """Raise for the unit(s) with the most periods flagged by another flag in a ``window``."""
     window: int | None = Field(None, ge=1)
+    """With ``most``: the number of periods counted."""
     ties: Literal["all", "none", "lowest_total"] = "all"
+    """With ``most`` or ``rank``: tied units are ``all`` flagged (default), ``none`` is, or the ``lowest_total``."""
 
     @model_validator(mode="after")
     def _shape(self) -> FlagCondition:
@@ -370,17 +462,27 @@ class FlagCondition(Model):
 
 class Flag(Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    """The flag's id (letters, digits, ``_``, ``-``), a column of the results."""
     name: Label
+    """The flag as the plan names it (取消评优资格)."""
     when: FlagCondition
+    """When the flag is raised."""
     effect: str | None = None
     """What the plan does to people (free text: 取消评优资格, 诫勉谈话, 调整工作岗位)."""
     source: str | None = None
+    """Where the rule is published."""
 
 
 class Consequences(Model):
     budget: BudgetRules | None = None
+    """Budget rules: next year's budget by grade, gates, monitoring, reallocation, the ladder, the envelope."""
     lifecycle: Lifecycle | None = None
+    """Units that complete, enter or stay outside over simulated years."""
     pay: PayRules | None = None
+    """Pay rules: bonus months, a pay pool, pay by grade."""
     flags: list[Flag] = Field(default_factory=list)
+    """Status flags raised by grades, ranks or attributes (award eligibility, consecutive failures)."""
     evolve: list[Evolve] = Field(default_factory=list)
     """How the attributes that rules read change over simulated years (see :class:`Evolve`)."""
+    rank_rewards: list[RankRewards] = Field(default_factory=list)
+    """Rewards and fines by place in each period's ranking (see :class:`perfsim.rank_rewards.RankRewards`)."""

@@ -14,6 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import scheme as s
+from .grading import rank_within_groups
+from .numeric import snap
 
 Array = NDArray[np.float64]
 
@@ -32,6 +34,7 @@ NONNEGATIVE = {
     "time_limit",
     "rubric_5pt",
     "tier_points",
+    "deduction_blocks",
 }
 """Methods whose values are counts, amounts or marks: a negative value is a data error."""
 
@@ -171,4 +174,61 @@ def make_scorer(node: s.Indicator, nominal_points: float) -> Scorer:
         return rubric
     if isinstance(m, s.TimeLimit):
         return lambda x: np.where(x["value"] <= m.limit, 1.0, 0.0)
+    if isinstance(m, (s.Stepwise, s.Linear, s.RankPoints, s.DeductionBlocks)):
+        return form_scorer(m, full, lower)
     raise AssertionError(f"no scorer for {m!r}")  # pragma: no cover - the model admits no other
+
+
+GIVEN = "given"
+"""The engine passes every scorer the mask of units with a value under this name; ``rank_points`` ranks only them."""
+
+
+def rank_among(value: Array, given: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Competition rank (1, 1, 3) of each unit's value among the given values of the last axis, highest first.
+
+    Parameters
+    ----------
+    value
+        Values, (U,) or (S, U).
+    given
+        Units with a value, broadcastable to ``value``; the others rank after every given unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        Ranks, the shape of ``value``.
+    """
+    keys = np.atleast_2d(np.where(given, value, -np.inf))
+    ranks = rank_within_groups([keys], np.zeros(keys.shape[1], dtype=np.int64), ("competition",)).competition
+    assert ranks is not None
+    return ranks.reshape(np.shape(value)) if np.ndim(value) < 2 else ranks
+
+
+def form_scorer(m: s.Stepwise | s.Linear | s.RankPoints | s.DeductionBlocks, full: float, lower: bool) -> Scorer:
+    """Scorers of the methods of published forms (:mod:`perfsim.scheme.form_methods`), as fractions of full points."""
+    if isinstance(m, s.Stepwise):
+        sign = -1.0 if lower else 1.0
+        whole = np.floor if m.partial == "ignore" else np.ceil
+
+        def stepwise(x: Mapping[str, Array]) -> Array:
+            short = np.maximum(0.0, sign * (m.target - x["value"]))
+            steps = whole(snap(short / m.step))  # 10 % short of 5 % steps is 2 steps, not 1.9999999
+            return np.maximum(full - m.per_step * steps, m.floor) / full
+
+        return stepwise
+    if isinstance(m, s.Linear):
+        return lambda x: np.clip((x["value"] - m.zero_at) / (m.full_at - m.zero_at), m.floor / full, m.cap)
+    if isinstance(m, s.RankPoints):
+        ranges = sorted(m.ranks.items(), reverse=True)
+
+        def rank_points(x: Mapping[str, Array]) -> Array:
+            value = -x["value"] if lower else x["value"]
+            given = np.asarray(x[GIVEN], dtype=bool) if GIVEN in x else np.ones(np.shape(value)[-1:], dtype=bool)
+            place = rank_among(value, given)
+            out = np.full(np.shape(value), m.other / full)
+            for last, points in ranges:
+                out = np.where(place <= last, points / full, out)
+            return out
+
+        return rank_points
+    return lambda x: np.maximum(full - x["value"], m.floor) / full

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,8 @@ class Simulation:
     status: NDArray[np.int8] | None = None
     envelope: NDArray[np.int64] | None = None
     """The envelope of each year's next budgets per year and draw (cents); None without one."""
+    rank_rewards: dict[str, NDArray[np.int64]] = field(default_factory=dict)
+    """Each rank-reward rule's amounts per year, draw and unit (cents: a reward positive, a fine negative)."""
 
     @property
     def years(self) -> int:
@@ -138,7 +140,7 @@ class Simulation:
         if self.status is not None:
             for code, label in enumerate(STATUS):
                 if code != ACTIVE:
-                    out[f"units {label.en}"] = (self.status == code).sum(axis=2).mean(axis=1)
+                    out[f"units {label.english()}"] = (self.status == code).sum(axis=2).mean(axis=1)
         frame = pd.DataFrame(out)
         frame.attrs["counted"] = "units present that year (active or suspended); shares are of them"
         return frame
@@ -171,6 +173,8 @@ class Simulation:
             frame[f"pay {name}"] = values[:, picked].ravel()
         for name, flag in self.flags.items():
             frame[f"flag {name}"] = flag[:, picked].ravel()
+        for name, amount in self.rank_rewards.items():
+            frame[f"rank reward {name}"] = to_yuan(amount[:, picked].ravel())
         return frame
 
 
@@ -209,6 +213,10 @@ def _output_spec(compiled: CompiledScheme) -> dict[str, tuple[type, bool]]:
         if rules.pay.pool is not None:
             for name in ("base", "departed", "incentive"):
                 spec[f"pay:{name}"] = (np.float64, True)
+        if rules.pay.by_grade is not None:
+            spec["pay:by_grade"] = (np.float64, True)
+    for rule in rules.rank_rewards:
+        spec[f"rank:{rule.id}"] = (np.int64, True)
     for flag in rules.flags:
         spec[f"flag:{flag.id}"] = (np.bool_, True)
     return spec
@@ -424,6 +432,8 @@ def _run_block(
             out[f"pay:{name}"][year] = pay
         for name, flag in outcome.flags.items():
             out[f"flag:{name}"][year] = flag
+        for name, result in outcome.rank_rewards.items():
+            out[f"rank:{name}"][year] = result.amount
     return out
 
 
@@ -535,6 +545,7 @@ def simulate(
         returned=full["returned"],
         pay={k.removeprefix("pay:"): v for k, v in full.items() if k.startswith("pay:")},
         flags={k.removeprefix("flag:"): v for k, v in full.items() if k.startswith("flag:")},
+        rank_rewards={k.removeprefix("rank:"): v for k, v in full.items() if k.startswith("rank:")},
         status=full["status"],
         envelope=full.get("envelope"),
     )

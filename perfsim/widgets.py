@@ -62,6 +62,12 @@ UI: dict[str, dict[str, str]] = {
         "error": "出错：{}",
         "now": "调整后",
         "not_loaded": "无法打开该方案：{}",
+        "reach_title": "反向设计：达到目标",
+        "reach_targets": "目标，每行一个，如 优秀<=20%",
+        "reach_levers": "调整项，逗号分隔，如 cutoff:*",
+        "reach_go": "求解",
+        "reach_applied": "已将调整项设为求解结果（其余恢复原值）。",
+        "reach_not_applied": "目标无法同时达到，调整项未变动。",
     },
     "en": {
         "saved": " (saved)",
@@ -86,6 +92,12 @@ UI: dict[str, dict[str, str]] = {
         "error": "Error: {}",
         "now": "Now",
         "not_loaded": "cannot open this scenario: {}",
+        "reach_title": "Design backwards: reach a target",
+        "reach_targets": "targets, one per line, e.g. 优秀<=20%",
+        "reach_levers": "levers, comma-separated, e.g. cutoff:*",
+        "reach_go": "Solve",
+        "reach_applied": "The levers now hold the solution (the others are back as written).",
+        "reach_not_applied": "The targets cannot all be met; no lever moved.",
     },
 }
 
@@ -317,7 +329,17 @@ class ExplorerWidget:
         self.table = UnitTable(hint=u["click_hint"])
         self.table.on_msg(self._on_table_message)
         self.table.add_class("perfsim-table")
-        results = w.VBox([self.counts, self.money, self.chart_out, self.moves, self.table, *self._save_controls()])
+        results = w.VBox(
+            [
+                self.counts,
+                self.money,
+                self.chart_out,
+                self.moves,
+                self.table,
+                self._reach_panel(),
+                *self._save_controls(),
+            ]
+        )
         results.add_class("perfsim-results")
 
         self.trace_title = w.HTML()
@@ -400,6 +422,46 @@ class ExplorerWidget:
         """Show (or with no text, hide) the warning line under a lever."""
         self.warnings[name].value = _error(text) if text else ""
         self.warnings[name].layout.display = "block" if text else "none"
+
+    def _reach_panel(self) -> w.Widget:
+        """Targets and levers in plain text, a Solve button and the answer in words."""
+        from .analysis.reach_defaults import suggestions
+
+        u = UI[self.lang]
+        ask = suggestions(self.explorer.compiled, self.explorer.data)
+        self.reach_targets = w.Textarea(
+            value="\n".join(ask.targets), placeholder=u["reach_targets"], layout=w.Layout(width="260px", height="62px")
+        )
+        self.reach_levers = w.Text(
+            value=", ".join(ask.levers), placeholder=u["reach_levers"], layout=w.Layout(width="220px")
+        )
+        self.reach_button = w.Button(description=u["reach_go"], layout=w.Layout(width="80px"))
+        self.reach_button.on_click(self._on_reach)
+        self.reach_button.add_class("perfsim-reach")
+        self.reach_out = w.HTML()
+        self.reach_out.add_class("perfsim-reach-out")
+        body = w.VBox([w.HBox([self.reach_targets, self.reach_levers, self.reach_button]), self.reach_out])
+        panel = w.Accordion(children=[body], titles=(u["reach_title"],))
+        panel.selected_index = None
+        panel.add_class("perfsim-reach-panel")
+        return panel
+
+    def _on_reach(self, _button: w.Button) -> None:
+        u = UI[self.lang]
+
+        def solve() -> None:
+            targets = [line.strip() for line in self.reach_targets.value.splitlines() if line.strip()]
+            levers = [part.strip() for part in self.reach_levers.value.split(",") if part.strip()]
+            result = self.explorer.reach(targets, levers)
+            said = u["reach_applied"] if result.feasible else u["reach_not_applied"]
+            text = html.escape(result.text(self.lang))
+            self.reach_out.value = f"<pre style='white-space: pre-wrap'>{text}</pre><p>{html.escape(said)}</p>"
+            if result.feasible:
+                self._sync(self.explorer.values)
+                self.refresh()
+
+        self.reach_out.value = ""
+        self._guard(self.reach_out, solve)
 
     def _save_controls(self) -> list[w.Widget]:
         u = UI[self.lang]

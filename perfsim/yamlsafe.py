@@ -118,20 +118,26 @@ class YamlDocument:
         self.root = root
 
     def line_of(self, loc: tuple[str | int, ...]) -> int | None:
-        """1-based line of the value at ``loc`` (a pydantic error location), if found."""
+        """1-based line where the field at ``loc`` (a location in the file) is written, if found.
+
+        A mapping entry is found on the line of its key (a block list or mapping under a key starts on
+        the next line, but the user wrote the field on the key's line); a list item on its own line. A
+        location that goes past what the file has (a missing key) gives the line of the last part found.
+        """
         node = self.root
         line = node.start_mark.line + 1 if node is not None else None
         for part in loc:
             if isinstance(node, yaml.MappingNode):
-                nxt = next((v for k, v in node.value if k.value == str(part)), None)
+                entry = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+                nxt, at = (entry[1], entry[0]) if entry is not None else (None, None)
             elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                nxt = node.value[part] if 0 <= part < len(node.value) else None
+                nxt = at = node.value[part] if 0 <= part < len(node.value) else None
             else:
-                nxt = None
-            if nxt is None:
+                nxt = at = None
+            if nxt is None or at is None:
                 break
             node = nxt
-            line = node.start_mark.line + 1
+            line = at.start_mark.line + 1
         return line
 
 
@@ -149,6 +155,58 @@ def _expanded_size_ok(root: yaml.Node) -> bool:
             for key, value in node.value:
                 stack.extend((key, value))
     return True
+
+
+_SYNTAX = [
+    (
+        "mapping values are not allowed",
+        "a ':' where no key can start",
+        "indent the key like its neighbours, or quote a value that holds ': '",
+    ),
+    ("unexpected end of stream", "the file ends inside a quote", "close the quote ('…' or \"…\")"),
+    ("cannot start any token", "a tab character", "indent with spaces, not tabs"),
+    (
+        "undefined alias",
+        "an alias (*name) with no anchor (&name) before it",
+        "define the anchor first, or write the value",
+    ),
+    ("expected ',' or ']'", "a list in [brackets] is not closed", "close it with ']' or separate items with ','"),
+    ("expected ',' or '}'", "a mapping in {braces} is not closed", "close it with '}' or separate entries with ','"),
+    (
+        "expected <block end>",
+        "an entry is indented differently from the ones around it",
+        "line it up with its neighbours",
+    ),
+    ("expected the node content", "a value is missing or starts with a character YAML reserves", "quote the value"),
+    (
+        "could not find expected ':'",
+        "a key without ':' (or a line that continues an unquoted value)",
+        "add ':' or quote it",
+    ),
+    (
+        "did not find expected key",
+        "an entry is indented differently from the ones around it",
+        "line it up with its neighbours",
+    ),
+    (
+        "did not find expected '-'",
+        "a list item is indented differently from the ones around it",
+        "line up the '-' marks",
+    ),
+    ("found unknown escape character", 'an unknown escape (\\x) in a "double-quoted" value', "use 'single quotes'"),
+]
+"""PyYAML's problems in the user's words: (part of PyYAML's text, what is wrong, what to do)."""
+
+
+def _syntax_words(problem: str) -> tuple[str, str]:
+    """A YAML syntax problem in words a scheme author reads, and the fix."""
+    char = re.search(r"found character '(.+?)' that cannot start any token", problem)
+    if char is not None and char.group(1) != "\\t":
+        return f"YAML syntax error: a value cannot start with '{char.group(1)}'", "quote the value"
+    for key, message, hint in _SYNTAX:
+        if key in problem:
+            return f"YAML syntax error: {message}", hint
+    return "YAML syntax error", "check indentation and quoting around that line"
 
 
 def load_yaml(path: str | Path, *, what: str = "scheme file") -> YamlDocument:
@@ -195,20 +253,21 @@ def load_yaml(path: str | Path, *, what: str = "scheme file") -> YamlDocument:
         ) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
+        tag = re.search(r"tag '(?:tag:yaml\.org,2002:)?([^']*)'", str(exc.problem))
         raise PerfsimError(
-            f"unsupported YAML tag: {exc.problem}",
+            f"unsupported YAML tag '!!{tag.group(1)}'" if tag else "unsupported YAML tag",
             file=path,
             field=f"line {mark.line + 1}" if mark else None,
             hint="scheme files hold plain data only; remove tags such as !!python/object",
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        message, hint = _syntax_words(str(getattr(exc, "problem", None) or ""))
         raise PerfsimError(
-            f"YAML syntax error: {problem}",
+            message,
             file=path,
             field=f"line {mark.line + 1}, column {mark.column + 1}" if mark else None,
-            hint="check indentation and quoting around that line",
+            hint=hint,
         ) from None
     finally:
         loader.dispose()

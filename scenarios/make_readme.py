@@ -50,7 +50,7 @@ This file is written by `python scenarios/make_readme.py`.
 
 def en(text: Label | str) -> str:
     """The English of a bundle text (the README is in English); a plain string as written."""
-    return text.en if isinstance(text, Label) else text
+    return text.english() if isinstance(text, Label) else text
 
 
 NATIONAL = """

@@ -244,7 +244,7 @@ def test_pian16_monthly_first_last_and_most_last_places(ties, barred):
 @pytest.mark.parametrize(
     ("consequences", "message"),
     [
-        ({"budget": {"amount": "budget", "by_grade": {"差": {"percent": -150}}}}, "greater than or equal to -100"),
+        ({"budget": {"amount": "budget", "by_grade": {"差": {"percent": -150}}}}, "at least -100, got -150"),
         ({"budget": {"amount": "budget", "by_grade": {"劣": {"percent": -10}}}}, "unknown grade '劣'"),
         ({"budget": {"amount": "money"}}, "unknown attribute 'money'"),
         ({"pay": {"pool": {"amount": 1000, "base_percent": 70, "incentive_percent": 20, "base": "budget"}}}, "not 100"),

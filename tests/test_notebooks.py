@@ -178,3 +178,23 @@ def test_reform_notebook_refuses_an_unknown_key_with_a_did_you_mean(tmp_path):
     notebook = FOLDER / "05_reform_comparison.ipynb"
     with pytest.raises(papermill.PapermillExecutionError, match="did you mean 'cutoff:优秀'"):
         execute(notebook, tmp_path / notebook.name, reform={"cutoff:优异": 85.0})
+
+
+def test_design_backwards_notebook_reaches_its_targets_and_draws_a_front(tmp_path):
+    """07 on 篇四: the targets are met (re-checked by the notebook's own report) and the chart is a front."""
+    nb = execute(
+        FOLDER / "07_design_backwards.ipynb",
+        tmp_path / "07.ipynb",
+        targets=["优秀<=16%", "不合格>=11%"],
+        levers=["cutoff:*"],
+        pareto_samples=65,
+        discovery_samples=200,
+        lang="en",
+    )
+    text = outputs_text(nb)
+    assert '"output_type": "error"' not in text
+    assert "every target can be reached" in text and "cut-off for" in text
+    front = chart_tables(nb)[0]
+    a, b = front["min:优秀"].to_numpy(), front["min:instability"].to_numpy()
+    for i in range(len(front)):  # no point of the front beats another on both outcomes
+        assert not ((a <= a[i]) & (b <= b[i]) & ((a < a[i]) | (b < b[i]))).any()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -237,3 +239,53 @@ def test_veto_events_each_year(events):
     else:
         assert abs(vetoed.mean() - 0.1) < 0.01  # each unit, each year, at the data's 10 % rate
         assert vetoed[:, :, 5:].any() and not vetoed[:, :, :5].all()
+
+
+def test_simulated_pay_by_grade_and_rank_rewards_follow_each_years_grades_and_totals():
+    """The panel never disagrees with scoring: each year's pay is the grade's percent of the base
+    (中国地质调查局 120/100/50/0 %), and the rank rule (株洲网 2014-09-09, 金山街道: the first
+    gets 5,000 yuan, the last is fined 2,000) rewards the year's best total and fines the worst."""
+    grades = [
+        {"grade": label("优秀", "excellent"), "min": 90},
+        {"grade": label("合格", "pass"), "min": 70},
+        {"grade": label("基本合格", "basic pass"), "min": 60},
+        {"grade": label("不合格", "fail")},
+    ]
+    percent = [120, 100, 50, 0]
+    scheme = make_scheme(
+        [leaf("score", 100)],
+        grading={"basis": "percent", "bands": grades},
+        attributes=[{"id": "base", "name": label("核定基准绩效工资额", "approved base")}],
+        consequences={
+            "pay": {
+                "by_grade": {"base": "base", "percent": dict(zip(["优秀", "合格", "基本合格", "不合格"], percent))}
+            },
+            "rank_rewards": [
+                {
+                    "id": "sanji",
+                    "name": label("三级考评", "three-level assessment"),
+                    "places": [{"top": 1, "amount": 5000}, {"last": 1, "amount": -2000}],
+                }
+            ],
+        },
+    )
+    compiled = perfsim.compile_scheme(scheme)
+    base = np.round(np.random.default_rng(3).uniform(50_000, 90_000, 12), 2)
+    frame = synthetic_units(compiled, {"all": 12}, 5, latent_mean=75, latent_sd=15, attributes={"base": base})
+    sim = simulate(compiled, perfsim.load_units(frame, compiled), years=5, draws=30, seed=2)
+    # base × percent, half up to the fen (Decimal: 69,162.05 × 50 % = 34,581.025 → 34,581.03)
+    table = [
+        [float((Decimal(f"{b:.2f}") * p / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)) for p in percent] for b in base
+    ]
+    expected_pay = np.array(table)[np.arange(12), sim.grade]
+    assert np.array_equal(sim.pay["by_grade"], expected_pay)
+    amounts = sim.rank_rewards["sanji"]
+    best = sim.total == sim.total.max(axis=2, keepdims=True)
+    worst = sim.total == sim.total.min(axis=2, keepdims=True)
+    alone = (best.sum(axis=2) == 1) & (worst.sum(axis=2) == 1)  # no tie at either end
+    assert alone.mean() > 0.5
+    assert (amounts[best & alone[..., None]] == 500_000).all()
+    assert (amounts[worst & alone[..., None]] == -200_000).all()
+    assert (amounts.sum(axis=2)[alone] == 300_000).all()
+    panel = sim.panel(draws=[0])
+    assert panel["rank reward sanji"].max() == 5000 and panel["rank reward sanji"].min() == -2000

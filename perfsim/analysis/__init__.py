@@ -11,14 +11,16 @@
 - :mod:`.compare`: reform against baseline
 - :mod:`.gaming`: effort shifted to cheap, high-weight indicators
 - :mod:`.dynamics`: year-by-year budgets, pay and grade churn of a simulation
+- :mod:`.reach`: design backwards: the smallest lever change that meets stated targets
 """
 
 from .compare import Comparison, compare
 from .dynamics import yearly_main_measures, yearly_measures
 from .gaming import gaming_check
-from .gsa import Factor, change_outputs, morris, sobol, weight_factors
+from .gsa import Factor, change_outputs, morris, sobol, sobol_interactions, weight_factors
 from .metrics import change_measures, main_measure, summary_text
 from .montecarlo import MonteCarlo, weight_monte_carlo
+from .reach import Reach, reach
 from .reliability import noise_reliability
 from .stability import rank_stability
 from .sweeps import sweep, tornado, tornado_measures
@@ -37,6 +39,7 @@ __all__ = [
     "Comparison",
     "Factor",
     "MonteCarlo",
+    "Reach",
     "Tier",
     "change_measures",
     "change_outputs",
@@ -50,9 +53,11 @@ __all__ = [
     "near_cutoffs",
     "noise_reliability",
     "rank_stability",
+    "reach",
     "renormalised",
     "sample_weights",
     "sobol",
+    "sobol_interactions",
     "summary_text",
     "sweep",
     "threshold_sweep",

@@ -35,6 +35,18 @@ def compare(baseline: Evaluation, reform: Evaluation, draw: int = 0) -> Comparis
     """Compare two evaluations of the same units (matched by unit id), e.g. a reform and the baseline.
 
     The grade vocabularies must match (same grades in the same order).
+
+    Parameters
+    ----------
+    baseline, reform
+        Evaluations of the same units (:func:`perfsim.evaluate`).
+    draw
+        Which draw of each evaluation to compare.
+
+    Returns
+    -------
+    Comparison
+        Who changes grade and rank, grade counts before and after, and money against the baseline.
     """
     if [g.zh for g in baseline.compiled.grades] != [g.zh for g in reform.compiled.grades]:
         raise PerfsimError("the two schemes grade differently", hint="compare schemes with the same grades")

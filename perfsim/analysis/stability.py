@@ -27,6 +27,15 @@ def _kendall(baseline: NDArray[np.float64], ranks: NDArray[np.float64], chunk: i
 def rank_stability(baseline: NDArray, ranks: NDArray, k: int = 5) -> pd.DataFrame:
     """Compare perturbed rankings (draws × units) with a baseline ranking (units).
 
+    Parameters
+    ----------
+    baseline
+        The baseline ranks, one per unit.
+    ranks
+        Perturbed ranks, draws × units (``Evaluation.rank``).
+    k
+        How many top and bottom units to follow.
+
     Returns
     -------
     pandas.DataFrame

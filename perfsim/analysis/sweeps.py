@@ -33,6 +33,15 @@ def sweep(compiled: CompiledScheme, data: UnitData, parameter: str, values: Arra
     A weight (``points:…``) moves with its siblings rescaled so that its tier keeps its sum;
     the ``note`` column says so.
 
+    Parameters
+    ----------
+    compiled, data
+        The compiled scheme and its unit data.
+    parameter
+        A parameter name from ``compiled.parameters`` (``points:…``, ``cutoff:…``, ``cap:…``).
+    values
+        The values to try.
+
     Returns
     -------
     pandas.DataFrame

@@ -21,6 +21,15 @@ def _cutoff_names(compiled: CompiledScheme) -> list[str]:
 def threshold_sweep(compiled: CompiledScheme, data: UnitData, grade: str, values: ArrayLike) -> pd.DataFrame:
     """Grade distribution as the lower bound of ``grade`` moves over ``values`` (one evaluation).
 
+    Parameters
+    ----------
+    compiled, data
+        The compiled scheme and its unit data.
+    grade
+        The grade whose cut-off moves (its Chinese name, as in ``cutoff:优秀``).
+    values
+        The cut-offs to try, in the grading basis.
+
     Returns
     -------
     pandas.DataFrame
@@ -50,6 +59,15 @@ def _basis_scale(compiled: CompiledScheme) -> float:
 def near_cutoffs(ev: Evaluation, eps: float, draw: int = 0) -> pd.DataFrame:
     """Units whose total lies within ``eps`` (in the grading basis: % or points) of a cut-off.
 
+    Parameters
+    ----------
+    ev
+        An evaluation (:func:`perfsim.evaluate`) of a scheme graded by bands.
+    eps
+        The distance that counts as near, in % or points as the grading basis is.
+    draw
+        Which draw to read.
+
     Returns
     -------
     pandas.DataFrame
@@ -78,6 +96,13 @@ def near_cutoffs(ev: Evaluation, eps: float, draw: int = 0) -> pd.DataFrame:
 
 def grade_margins(ev: Evaluation, draw: int = 0) -> pd.DataFrame:
     """For each unit, the smallest change of its total that changes its band grade (up and down).
+
+    Parameters
+    ----------
+    ev
+        An evaluation (:func:`perfsim.evaluate`) of a scheme graded by bands.
+    draw
+        Which draw to read.
 
     Returns
     -------
