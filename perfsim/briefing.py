@@ -153,7 +153,9 @@ def _fen(yuan: float) -> int:
 
 
 def _cost_line(label: str, yuan: float, base: float | None, base_label: str, lang: str) -> dict[str, Any]:
-    share = f"{percent(yuan / base, signed_=True)} {base_label}" if base else ""
+    pct = percent(yuan / base, signed_=True) if base else ""
+    # Chinese puts the base first (占绩效工资总额 +20.2%), English after (+20.2% of all performance pay)
+    share = (f"{base_label} {pct}" if lang == "zh" else f"{pct} {base_label}") if base else ""
     return {"label": label, "value": money_text(yuan, lang, signed=True), "fen": _fen(yuan), "share": share}
 
 
