@@ -3,7 +3,12 @@
 Every callback is a thin wrapper over :class:`perfsim.explorer.Explorer`; moving a weight moves
 its linked siblings' sliders without re-triggering them. Every error (a lever that would make
 an invalid scheme, a bad save name, a failed save or briefing, a scenario that does not load)
-is shown in words next to the control that caused it, never only in a log.
+is shown in words next to the control that caused it, never only in a log; a fault in perfsim
+itself is logged with its traceback and said there only as what could not be done.
+
+Cause and effect share one screen: the grade counts, cost line and chart stay at the top of the
+results column while the reach panel (collapsed until opened), the changed units and the save
+controls scroll under them, and in the app each column scrolls on its own so the page never does.
 
 The same view runs in JupyterLab (``notebooks/01_scheme_explorer.ipynb``) and as the standalone
 app of ``perfsim explore`` (Voilà on that notebook, :mod:`perfsim.app`), which passes its
@@ -18,6 +23,8 @@ import html
 import json
 import logging
 import os
+import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +40,7 @@ from .charts import interactive, to_svg
 from .errors import PerfsimError
 from .explorer import WORDS, Explorer, Lever, LeverGroup, NameTaken, View, catalogue
 from .labels import check_lang, pick
+from .models import Label
 from .note_words import TEXT
 from .scenario import Scenario, find_file, load_scenario
 
@@ -59,11 +67,20 @@ UI: dict[str, dict[str, str]] = {
         "trace": "得分溯源：{}",
         "close": "关闭",
         "click_hint": "点击单位查看得分溯源",
-        "error": "出错：{}",
+        "failed": "无法{}：perfsim 程序出错，详情已记入运行探索器的终端日志",
+        "doing_list": "列出方案",
+        "doing_open": "打开该方案",
+        "doing_language": "切换语言",
+        "doing_recompute": "重新计算结果",
+        "doing_chart": "绘制图表",
+        "doing_reach": "求解",
+        "doing_save": "保存方案",
+        "doing_brief": "生成简报",
+        "doing_trace": "显示得分溯源",
         "now": "调整后",
         "not_loaded": "无法打开该方案：{}",
         "reach_title": "反向设计：达到目标",
-        "reach_targets": "目标，每行一个，如 优秀<=20%",
+        "reach_targets": "目标，每行一个，如 {}",
         "reach_levers": "调整项，逗号分隔，如 cutoff:*",
         "reach_go": "求解",
         "reach_applied": "已将调整项设为求解结果（其余恢复原值）。",
@@ -89,11 +106,20 @@ UI: dict[str, dict[str, str]] = {
         "trace": "How {} got its result",
         "close": "Close",
         "click_hint": "Click a unit to see how its result was reached",
-        "error": "Error: {}",
+        "failed": "could not {}: a fault in perfsim, logged in the terminal running the explorer",
+        "doing_list": "list the scenarios",
+        "doing_open": "open this scenario",
+        "doing_language": "switch the language",
+        "doing_recompute": "recompute the results",
+        "doing_chart": "draw the chart",
+        "doing_reach": "solve for the targets",
+        "doing_save": "save the scenario",
+        "doing_brief": "write the briefing note",
+        "doing_trace": "show the trace",
         "now": "Now",
         "not_loaded": "cannot open this scenario: {}",
         "reach_title": "Design backwards: reach a target",
-        "reach_targets": "targets, one per line, e.g. 优秀<=20%",
+        "reach_targets": "targets, one per line, e.g. {}",
         "reach_levers": "levers, comma-separated, e.g. cutoff:*",
         "reach_go": "Solve",
         "reach_applied": "The levers now hold the solution (the others are back as written).",
@@ -104,16 +130,28 @@ UI: dict[str, dict[str, str]] = {
 CSS = """
 <style>
 .perfsim-explorer { font-size: 13px; }
-.perfsim-explorer .perfsim-header { align-items: center; gap: 10px; margin-bottom: 4px; }
+.perfsim-explorer .perfsim-header { align-items: center; gap: 10px; margin-bottom: 4px; flex: 0 0 auto; }
 .perfsim-explorer .perfsim-header h3 { margin: 0 8px 0 0; font-size: 16px; }
 .perfsim-explorer .perfsim-columns { align-items: flex-start; gap: 14px; }
-.perfsim-explorer .perfsim-levers { flex: 0 0 450px; max-height: calc(100vh - 130px); overflow-y: auto; }
-.perfsim-explorer .perfsim-results { flex: 1 1 520px; min-width: 480px; }
+.perfsim-explorer .perfsim-levers, .perfsim-explorer .perfsim-results, .perfsim-explorer .perfsim-side {
+  max-height: calc(100vh - 130px); overflow-y: auto; }
+.perfsim-explorer .perfsim-levers > *, .perfsim-explorer .perfsim-results > *,
 .perfsim-explorer .perfsim-side > * { flex-shrink: 0; }
-.perfsim-explorer .perfsim-side { flex: 0 0 380px; max-height: calc(100vh - 130px); overflow-y: auto;
-  border-left: 1px solid #ddd; padding-left: 10px; }
+.perfsim-explorer .perfsim-levers { flex: 0 0 450px; }
+.perfsim-explorer .perfsim-results { flex: 1 1 520px; min-width: 480px; }
+.perfsim-explorer .perfsim-side { flex: 0 0 380px; border-left: 1px solid #ddd; padding-left: 10px; }
+/* the app fills the window: header on top, each column scrolls on its own and the page never does,
+   so a lever and its effect are on one screen whatever is open below the results */
+.perfsim-explorer.perfsim-window { height: calc(100vh - 24px); overflow: hidden; }
+.perfsim-explorer.perfsim-window .perfsim-columns { flex: 1 1 0; min-height: 0; align-items: stretch; }
+.perfsim-explorer.perfsim-window .perfsim-levers, .perfsim-explorer.perfsim-window .perfsim-results,
+.perfsim-explorer.perfsim-window .perfsim-side { max-height: none; height: 100%; }
+/* counts, cost and chart stay at the top of their column while the units, reach and save scroll under them */
+.perfsim-explorer .perfsim-effect { position: sticky; top: 0; z-index: 3; background: var(--jp-layout-color0, #fff);
+  border-bottom: 1px solid #e4e4e4; padding-bottom: 2px; margin-bottom: 4px; }
 .perfsim-explorer .jupyter-widget-Collapse-header { padding: 3px 8px; }
 .perfsim-explorer .jupyter-widget-Collapse-contents { padding: 2px 8px 4px 8px; }
+.perfsim-explorer .perfsim-lever { height: auto; min-height: 28px; }
 .perfsim-explorer .perfsim-lever .widget-label { white-space: normal; line-height: 1.2; height: auto;
   text-align: left; padding-right: 6px; }
 .perfsim-explorer .perfsim-lever-warning { margin: -4px 0 4px 0; }
@@ -122,11 +160,11 @@ CSS = """
 .perfsim-explorer .perfsim-group-note { color: #555; font-size: 12px; }
 .perfsim-explorer .perfsim-error { color: #b00020; font-size: 12px; line-height: 1.3; }
 .perfsim-explorer .perfsim-ok { color: #1b6e20; font-size: 12px; }
-.perfsim-explorer .grade-counts { display: flex; gap: 8px; margin: 2px 0 6px 0; }
-.perfsim-explorer .perfsim-count { border: 1px solid #ddd; border-radius: 4px; padding: 3px 10px;
-  min-width: 70px; text-align: center; }
+.perfsim-explorer .grade-counts { display: flex; gap: 8px; margin: 2px 0 4px 0; }
+.perfsim-explorer .perfsim-count { border: 1px solid #ddd; border-radius: 4px; padding: 2px 10px;
+  min-width: 70px; text-align: center; line-height: 1.3; }
 .perfsim-explorer .perfsim-count .g { font-weight: bold; }
-.perfsim-explorer .perfsim-count .n { font-size: 20px; }
+.perfsim-explorer .perfsim-count .n { font-size: 20px; line-height: 1.2; }
 .perfsim-explorer .perfsim-count .d { font-size: 12px; }
 .perfsim-explorer .perfsim-count .d.up { color: #1b6e20; }
 .perfsim-explorer .perfsim-count .d.down { color: #b00020; }
@@ -222,6 +260,33 @@ def _error(text: str) -> str:
     return f"<div class='perfsim-error' role='alert'>{html.escape(text)}</div>"
 
 
+_TERMINAL = logging.StreamHandler(sys.__stderr__ or sys.stderr)
+"""The kernel's own stderr: the terminal running ``perfsim explore`` (or Jupyter, for the notebook)."""
+
+
+def _log_to_terminal() -> None:
+    """Send the explorer's faults to the terminal running the app, where its message says they are."""
+    if _TERMINAL not in log.handlers:
+        _TERMINAL.setFormatter(logging.Formatter("perfsim explore: %(message)s"))
+        log.addHandler(_TERMINAL)
+        log.propagate = False
+
+
+def _target_in(target: str, grades: list[Label], lang: str) -> str:
+    """A target with its grade named in ``lang`` (the target reader takes a grade's Chinese or English name).
+
+    A grade without an English name keeps its Chinese one: it is the only name the reader knows.
+    """
+    match = re.match(r"\s*([^@<>=≤≥]+?)\s*([@<>=≤≥].*)$", target)
+    if match is None:
+        return target
+    word, rest = match.groups()
+    for grade in grades:
+        if word == grade.zh and (lang == "zh" or grade.en is not None):
+            return f"{pick(grade, lang)}{rest}"
+    return target
+
+
 def _say(exc: PerfsimError) -> str:
     return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
 
@@ -250,6 +315,9 @@ class ExplorerWidget:
     defer
         In a kernel, list the other scenarios and draw the interactive chart just after the cell
         has run, so the rest shows a second or two sooner (the notebook and the app do this).
+    window
+        Fill the browser window (the app): each column scrolls on its own and the page never
+        does. In a notebook the columns are only capped at the window's height.
     """
 
     def __init__(
@@ -263,6 +331,7 @@ class ExplorerWidget:
         briefing_folder: str | Path | None = None,
         briefing_url: str | None = None,
         defer: bool = False,
+        window: bool = False,
     ) -> None:
         if chart_mode not in ("interactive", "svg"):
             raise ValueError(f"chart_mode must be 'interactive' or 'svg', not {chart_mode!r}")
@@ -275,6 +344,8 @@ class ExplorerWidget:
         self.briefing_url = briefing_url
         self.root = w.VBox()
         self.root.add_class("perfsim-explorer")
+        if window:
+            self.root.add_class("perfsim-window")
         self.layout = self.root
         self._syncing = False
         self.chart_widget: Any = None
@@ -299,7 +370,7 @@ class ExplorerWidget:
         self.scenario_error = w.HTML()
         self._fill_scenarios(listed=not self._defer)
         if self._defer:  # the rest of the list once the page shows: reading every scenario file takes a while
-            _after_this_cell(lambda: self._guard(self.scenario_error, self._fill_scenarios))
+            _after_this_cell(lambda: self._guard(self.scenario_error, self._fill_scenarios, "list"))
         self.scenario_pick.observe(self._on_scenario, names="value")
         self.language = w.ToggleButtons(
             options=[("中文", "zh"), ("English", "en")], value=lang, style={"button_width": "70px"}
@@ -329,14 +400,13 @@ class ExplorerWidget:
         self.table = UnitTable(hint=u["click_hint"])
         self.table.on_msg(self._on_table_message)
         self.table.add_class("perfsim-table")
+        effect = w.VBox([self.counts, self.money, self.chart_out, self.moves])
+        effect.add_class("perfsim-effect")
         results = w.VBox(
             [
-                self.counts,
-                self.money,
-                self.chart_out,
-                self.moves,
+                effect,
+                self._reach_panel(),  # collapsed: one line until asked, then its answer just under the effect
                 self.table,
-                self._reach_panel(),
                 *self._save_controls(),
             ]
         )
@@ -427,10 +497,12 @@ class ExplorerWidget:
         """Targets and levers in plain text, a Solve button and the answer in words."""
         from .analysis.reach_defaults import suggestions
 
-        u = UI[self.lang]
+        u, grades = UI[self.lang], self.explorer.compiled.grades
         ask = suggestions(self.explorer.compiled, self.explorer.data)
         self.reach_targets = w.Textarea(
-            value="\n".join(ask.targets), placeholder=u["reach_targets"], layout=w.Layout(width="260px", height="62px")
+            value="\n".join(_target_in(t, grades, self.lang) for t in ask.targets),
+            placeholder=u["reach_targets"].format(_target_in(f"{grades[0].zh}<=20%", grades, self.lang)),
+            layout=w.Layout(width="260px", height="62px"),
         )
         self.reach_levers = w.Text(
             value=", ".join(ask.levers), placeholder=u["reach_levers"], layout=w.Layout(width="220px")
@@ -440,7 +512,10 @@ class ExplorerWidget:
         self.reach_button.add_class("perfsim-reach")
         self.reach_out = w.HTML()
         self.reach_out.add_class("perfsim-reach-out")
-        body = w.VBox([w.HBox([self.reach_targets, self.reach_levers, self.reach_button]), self.reach_out])
+        ask_row = w.HBox(
+            [self.reach_targets, self.reach_levers, self.reach_button], layout=w.Layout(flex_flow="row wrap")
+        )
+        body = w.VBox([ask_row, self.reach_out])
         panel = w.Accordion(children=[body], titles=(u["reach_title"],))
         panel.selected_index = None
         panel.add_class("perfsim-reach-panel")
@@ -453,15 +528,19 @@ class ExplorerWidget:
             targets = [line.strip() for line in self.reach_targets.value.splitlines() if line.strip()]
             levers = [part.strip() for part in self.reach_levers.value.split(",") if part.strip()]
             result = self.explorer.reach(targets, levers)
-            said = u["reach_applied"] if result.feasible else u["reach_not_applied"]
+            said, kind = ("reach_applied", "perfsim-ok") if result.feasible else ("reach_not_applied", "perfsim-error")
             text = html.escape(result.text(self.lang))
-            self.reach_out.value = f"<pre style='white-space: pre-wrap'>{text}</pre><p>{html.escape(said)}</p>"
+            self.reach_out.value = (
+                f"<div class='perfsim-trace'>{text}</div><div class='{kind}'>{html.escape(u[said])}</div>"
+            )
             if result.feasible:
+                for name in self.warnings:
+                    self._warn(name, "")
                 self._sync(self.explorer.values)
                 self.refresh()
 
         self.reach_out.value = ""
-        self._guard(self.reach_out, solve)
+        self._guard(self.reach_out, solve, "reach")
 
     def _save_controls(self) -> list[w.Widget]:
         u = UI[self.lang]
@@ -501,15 +580,27 @@ class ExplorerWidget:
 
     # ---------------------------------------------------------------- callbacks
 
-    def _guard(self, where: w.HTML, action: Callable[[], None]) -> None:
-        """Run a callback; any error is shown in words next to its control (and logged if unexpected)."""
+    def _guard(self, where: w.HTML | Callable[[], w.HTML], action: Callable[[], None], doing: str) -> None:
+        """Run a callback; an error is shown in words next to its control.
+
+        A :class:`~perfsim.errors.PerfsimError` says what to fix in its own words. Anything else is
+        a fault in perfsim: its traceback goes to the log, and the control says only what could not
+        be done (``doing``, a ``doing_*`` key of :data:`UI`), never the exception's internals.
+        ``where`` may be a function giving the control: an action that rebuilds the view
+        replaces the controls, and its error belongs next to the new one.
+        """
         try:
             action()
         except PerfsimError as exc:
-            where.value = _error(_say(exc))
-        except Exception as exc:  # a bug, but the user still sees that the action failed, where
-            log.exception("scheme explorer")
-            where.value = _error(UI[self.lang]["error"].format(f"{type(exc).__name__}: {exc}"))
+            (where() if callable(where) else where).value = _error(_say(exc))
+        except Exception:
+            (where() if callable(where) else where).value = _error(self._fault(doing))
+
+    def _fault(self, doing: str) -> str:
+        """Log the exception being handled; what to show the user instead."""
+        log.exception("scheme explorer: could not %s", UI["en"][f"doing_{doing}"])
+        u = UI[self.lang]
+        return str(u["failed"].format(u[f"doing_{doing}"]))
 
     def _on_change(self, name: str, change: dict) -> None:
         if self._syncing:
@@ -526,9 +617,10 @@ class ExplorerWidget:
         self._sync(moved)
         try:
             self.refresh()
-        except Exception as exc:  # shown under the lever that was moved, like a refusal
-            log.exception("scheme explorer")
-            self._warn(name, UI[self.lang]["error"].format(f"{type(exc).__name__}: {exc}"))
+        except PerfsimError as exc:  # shown under the lever that was moved, like a refusal
+            self._warn(name, _say(exc))
+        except Exception:
+            self._warn(name, self._fault("recompute"))
 
     def _sync(self, values: dict[str, float]) -> None:
         self._syncing = True
@@ -544,13 +636,13 @@ class ExplorerWidget:
         for name in self.warnings:
             self._warn(name, "")
         self._sync(self.explorer.values)
-        self._guard(self.scenario_error, self.refresh)
+        self._guard(self.scenario_error, self.refresh, "recompute")
 
     def _on_language(self, change: dict) -> None:
         if self._syncing:
             return
         self.explorer.lang = check_lang(change["new"])
-        self._guard(self.scenario_error, self._build)
+        self._guard(lambda: self.scenario_error, self._build, "language")
 
     def _on_scenario(self, change: dict) -> None:
         if self._syncing or not change["new"]:
@@ -562,7 +654,7 @@ class ExplorerWidget:
             self.explorer = Explorer(scenario, lang=self.lang)
             self._build()
 
-        self._guard(self.scenario_error, load)
+        self._guard(lambda: self.scenario_error, load, "open")
         if self.scenario_error.value:  # not loaded: the dropdown shows the scenario still open
             error = self.scenario_error.value
             self._fill_scenarios()
@@ -598,7 +690,7 @@ class ExplorerWidget:
             self.status.value = f"<div class='perfsim-ok'>{html.escape(u['saved_to'].format(path))}</div>"
             self._fill_scenarios()
 
-        self._guard(self.save_error, save)
+        self._guard(self.save_error, save, "save")
 
     def _on_brief(self, _button: w.Button) -> None:
         from .publish import brief
@@ -614,7 +706,7 @@ class ExplorerWidget:
             )
 
         try:
-            self._guard(self.brief_status, write)
+            self._guard(self.brief_status, write, "brief")
         finally:
             self.brief_button.disabled = False
 
@@ -642,7 +734,7 @@ class ExplorerWidget:
         def trace() -> None:
             self.trace_text.value = f"<pre class='perfsim-trace'>{html.escape(self.explorer.trace(unit))}</pre>"
 
-        self._guard(self.trace_text, trace)
+        self._guard(self.trace_text, trace, "trace")
 
     def _show_side(self, shown: bool) -> None:
         self.side.layout.display = "flex" if shown else "none"
@@ -702,7 +794,7 @@ class ExplorerWidget:
             self.chart_out.value = to_svg(view.chart)
         elif self.chart_widget is None:  # one offline chart widget, its spec swapped in place
             if self._defer:  # bundling the chart's JavaScript takes a second: the page shows first
-                _after_this_cell(lambda: self._guard(self.scenario_error, lambda: self._draw_chart(self.view)))
+                _after_this_cell(lambda: self._guard(self.scenario_error, lambda: self._draw_chart(self.view), "chart"))
                 return
             self.chart_widget = interactive(view.chart)
             assert isinstance(self.chart_out, w.Box)
@@ -736,6 +828,7 @@ class ExplorerWidget:
         -------
         ExplorerWidget
         """
+        _log_to_terminal()
         settings = json.loads(os.environ.get(SETTINGS_ENV) or "{}")
         if settings:
             return cls(
@@ -747,6 +840,7 @@ class ExplorerWidget:
                 briefing_folder=settings["briefing_folder"],
                 briefing_url=settings.get("briefing_url"),
                 defer=True,
+                window=True,
             )
         path = find_file(scenario).resolve()
         home = path.parent.parent

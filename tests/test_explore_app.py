@@ -1,8 +1,9 @@
 """``perfsim explore`` (issue 12): the standalone app in headless Debian Chromium, localhost only.
 
 One server and one page for the module, driven in order like a designer would: load, move a
-cut-off, try to cross two, save (badly, then well, then again), trace a unit, brief, switch
-scenario; then Ctrl-C must stop the server cleanly. Every request stays on localhost and the
+cut-off, try to cross two, save (badly, then well, then again), trace a unit, brief, reach a
+target, switch scenario; then Ctrl-C must stop the server cleanly. After every move the lever and
+its effect (counts, cost line, chart) are on one laptop screen together. Every request stays on localhost and the
 browser console shows no error.
 """
 
@@ -24,7 +25,8 @@ from perfsim.scenario import read_scenario_file
 
 from conftest import ROOT, SCENARIOS
 
-VIEWPORT = {"width": 1440, "height": 900}
+VIEWPORT = {"width": 1366, "height": 768}
+"""A common office laptop's screen: a lever and its effect must fit it together."""
 
 
 def test_explore_refuses_bad_input_before_serving(tmp_path, capsys):
@@ -127,14 +129,23 @@ def counts(page) -> dict[str, int]:
     }
 
 
-def in_viewport(page, selector: str) -> bool:
-    box = page.locator(selector).first.bounding_box()
+def in_viewport(page, selector) -> bool:
+    """Wholly on screen: ``selector`` is a CSS selector or a locator."""
+    found = page.locator(selector) if isinstance(selector, str) else selector
+    box = found.first.bounding_box()
     return (
         box is not None
         and box["y"] >= 0
         and box["y"] + box["height"] <= VIEWPORT["height"]
+        and box["x"] >= 0
         and box["x"] + box["width"] <= VIEWPORT["width"]
     )
+
+
+def cause_and_effect_in_view(page, name: str) -> None:
+    """The lever ``name`` and its effect (grade counts, cost line, chart) on one screen at once."""
+    for selector in (lever(page, name), ".grade-counts", ".perfsim-cost", ".vega-embed svg"):
+        assert in_viewport(page, selector), selector
 
 
 def test_results_are_in_view_and_levers_read_as_indicators(page):
@@ -149,6 +160,7 @@ def test_results_are_in_view_and_levers_read_as_indicators(page):
     assert len(units) == len(names) and set(units) == {"分", "%"}  # every lever shows its unit
     assert "合计 100 分" in page.locator(".perfsim-levers").inner_text()
     assert "ExplorerWidget" not in page.inner_text("body") and page.locator(".cm-editor").count() == 0  # no code
+    assert page.locator(".perfsim-reach-panel").is_visible() and not page.locator(".perfsim-reach").is_visible()
 
 
 def test_a_cut_off_moves_counts_and_money_and_cannot_cross_its_neighbour(page):
@@ -160,6 +172,7 @@ def test_a_cut_off_moves_counts_and_money_and_cannot_cross_its_neighbour(page):
     assert "+" in page.locator(".perfsim-count[data-grade='优秀'] .d").inner_text()
     value = page.locator(".perfsim-cost .value").first.inner_text()
     assert value.endswith("万元") and value != "0.00 万元"  # qitai's bonus months are pay
+    cause_and_effect_in_view(page, "优秀 分数线")
     handle = lever(page, "良好 分数线").locator(".noUi-handle")  # drag 良好's handle to its top, 85 = 优秀's
     track = lever(page, "良好 分数线").locator(".noUi-base").bounding_box()
     start = handle.bounding_box()
@@ -229,6 +242,30 @@ def test_a_unit_opens_its_trace_and_a_briefing_note_is_linked(page, app):
     note.close()
 
 
+def test_reaching_a_target_moves_the_levers_with_the_answer_and_the_effect_in_view(page):
+    shown = page.inner_text(".grade-counts")
+    page.locator(".perfsim-reach-panel .jupyter-widget-Collapse-header").click()
+    page.locator(".perfsim-reach-panel textarea").fill("优秀<=10%")
+    page.locator(".perfsim-reach-panel input").fill("cutoff:优秀")
+    page.click(".perfsim-reach")
+    answer = page.locator(".perfsim-reach-out .perfsim-ok")
+    answer.wait_for(timeout=60_000)
+    page.wait_for_function("b => document.querySelector('.grade-counts').innerText !== b", arg=shown)
+    now = counts(page)
+    assert now["优秀"] <= 0.10 * sum(now.values())
+    readout = float(lever(page, "优秀 分数线").locator(".widget-readout").inner_text())
+    assert readout > 90 and "优秀 分数线 90 →" in page.inner_text(".perfsim-reach-out")
+    answer.scroll_into_view_if_needed()
+    assert in_viewport(page, answer)
+    cause_and_effect_in_view(page, "优秀 分数线")
+    page.locator(".perfsim-reach-panel textarea").fill("卓越<=10%")  # no such grade
+    page.click(".perfsim-reach")
+    error = page.locator(".perfsim-reach-out .perfsim-error")
+    error.wait_for(timeout=30_000)
+    assert "卓越" in error.inner_text() and "Error" not in error.inner_text() and in_viewport(page, error)
+    assert counts(page) == now
+
+
 def test_choosing_another_scenario_reloads_the_view(page):
     lifecycle = read_scenario_file(SCENARIOS / "budget-lifecycle.yaml").name.zh
     page.select_option(".perfsim-scenario select", label=lifecycle)
@@ -240,7 +277,7 @@ def test_choosing_another_scenario_reloads_the_view(page):
         ".some(e => !e.innerText.startsWith('0.00'))",
         timeout=30_000,
     )
-    assert in_viewport(page, ".perfsim-cost")
+    cause_and_effect_in_view(page, "良 分数线")
 
 
 def test_nothing_left_localhost_and_the_console_is_clean(page):

@@ -294,3 +294,84 @@ def test_widget_shows_hostile_labels_as_text(tmp_path):
     shown += [s.description for s in widget.sliders.values()] + [widget.root.children[1].children[0].value]
     assert any("&lt;img" in text for text in shown) and not any("<img" in text for text in shown)
     assert any(payload in row for row in (" ".join(r) for r in widget.table.rows))  # text cells, set as text
+
+
+def test_widget_reach_panel_speaks_the_explorers_language(scenario, tmp_path):
+    from perfsim.widgets import ExplorerWidget
+
+    zh = ExplorerWidget(scenario, chart_mode="svg", save_folder=tmp_path, scenario_folders=[SCENARIOS])
+    assert "优秀<=20%" in zh.reach_targets.placeholder and zh.reach_targets.value.startswith("优秀<=")
+    en = ExplorerWidget(scenario, chart_mode="svg", save_folder=tmp_path, scenario_folders=[SCENARIOS], lang="en")
+    shown = " ".join([en.reach_targets.placeholder, en.reach_targets.value, en.reach_levers.placeholder])
+    assert not cjk_characters(shown) and "excellent<=20%" in en.reach_targets.placeholder
+    assert en.reach_targets.value.startswith("excellent<=")  # the suggested targets, with the grades in English
+    en.language.value = "zh"
+    assert zh.reach_targets.placeholder == en.reach_targets.placeholder
+
+
+def test_widget_reach_moves_the_levers_and_clears_stale_warnings(scenario, tmp_path):
+    from perfsim.widgets import ExplorerWidget
+
+    widget = ExplorerWidget(scenario, chart_mode="svg", save_folder=tmp_path, scenario_folders=[SCENARIOS])
+    widget.sliders["cutoff:优秀"].value = 85.0
+    widget.sliders["cutoff:良好"].value = 85.0  # meets 优秀: refused, warned under the lever
+    assert "须低于" in widget.warnings["cutoff:良好"].value
+    widget.reach_targets.value = "优秀<=10%"
+    widget.reach_levers.value = "cutoff:优秀"
+    widget.reach_button.click()
+    assert "perfsim-ok" in widget.reach_out.value and widget.sliders["cutoff:优秀"].value > 90
+    assert widget.warnings["cutoff:良好"].value == ""
+    graded = widget.view.counts["now"].sum()
+    assert widget.view.counts["now"].iloc[0] <= 0.10 * graded
+    widget.reach_targets.value = "卓越<=10%"  # no such grade: the reader's own message, next to the button
+    widget.reach_button.click()
+    assert "perfsim-error" in widget.reach_out.value and "卓越" in widget.reach_out.value
+
+
+def test_widget_shows_a_fault_as_what_could_not_be_done_and_logs_it(scenario, tmp_path, monkeypatch, caplog):
+    from perfsim.widgets import ExplorerWidget
+
+    widget = ExplorerWidget(scenario, chart_mode="svg", save_folder=tmp_path, scenario_folders=[SCENARIOS])
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("internal_column")
+
+    monkeypatch.setattr(widget.explorer, "trace", broken)
+    with caplog.at_level("ERROR", logger="perfsim.widgets"):
+        widget.show_trace("U005")
+    shown = widget.trace_text.value
+    assert "无法显示得分溯源" in shown and "日志" in shown
+    assert "KeyError" not in shown and "internal_column" not in shown
+    (record,) = caplog.records
+    assert record.exc_info is not None and "internal_column" in caplog.text  # the detail is in the log
+
+    caplog.clear()
+    monkeypatch.setattr(widget.explorer, "view", broken)
+    widget.language.value = "en"  # rebuilding redraws the results: the fault shows beside the scenario picker
+    assert "could not switch the language" in widget.scenario_error.value
+    assert "internal_column" not in widget.scenario_error.value and caplog.records
+
+
+def test_widget_shows_a_perfsim_error_after_a_move_in_its_own_words(scenario, tmp_path, monkeypatch, caplog):
+    from perfsim.widgets import ExplorerWidget
+
+    widget = ExplorerWidget(scenario, chart_mode="svg", save_folder=tmp_path, scenario_folders=[SCENARIOS])
+
+    def refused():
+        raise perfsim.DataError("单位 U005 的数据缺少 指标值", field="value", hint="补上该列")
+
+    monkeypatch.setattr(widget.explorer, "view", refused)
+    with caplog.at_level("ERROR", logger="perfsim.widgets"):
+        widget.sliders["cutoff:优秀"].value = 85.0
+    assert "单位 U005 的数据缺少 指标值 (补上该列)" in widget.warnings["cutoff:优秀"].value
+    assert not caplog.records  # a user's mistake is said, not logged as a fault
+
+    def broken():
+        raise ValueError("operands could not be broadcast")
+
+    monkeypatch.setattr(widget.explorer, "view", broken)
+    with caplog.at_level("ERROR", logger="perfsim.widgets"):
+        widget.sliders["cutoff:优秀"].value = 86.0
+    shown = widget.warnings["cutoff:优秀"].value
+    assert "无法重新计算结果" in shown and "broadcast" not in shown and "ValueError" not in shown
+    assert "broadcast" in caplog.text
