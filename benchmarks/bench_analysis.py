@@ -7,12 +7,18 @@ back to the treasury), on synthetic departments with a budget of 1,000,000 yuan 
    grade → next year's budgets, in memory. The floor draws the same weights from the same
    generator, computes the same totals and grades (:func:`bench_engine.floor_model`) and the same
    budgets in cents; they are asserted equal before timing. Target: ≤ 2× the floor in user CPU,
-   peak memory ≤ 1 GB.
+   peak memory ≤ 1 GB. Of perfsim's peak, the evaluation itself holds about 330 MB (interpreter,
+   libraries and inputs included: it runs in chunks of draws, :data:`perfsim.engine.STAGE_CELLS`);
+   the rest is ``apply_consequences``: next budgets, cuts and increases (amounts no rule moved are
+   zero views that hold no memory).
 2. **Sobol**: N = 1,024, no second order, 10 factor groups (4 department weight tiers, 3 cut-offs,
    2 deduction caps, a systematic shift of the public-evaluation marks) on 500 departments, outputs
    "share 不合格" and "budget cut". The floor runs the bare model on the same SALib sample (the
    same tier rescaling, cut-offs, caps, shift and budget rule) and the same SALib analysis; its
-   outputs are asserted equal. Target: ≤ 2× the floor.
+   outputs are asserted equal. Target: ≤ 2× the floor. (This row once read 2.2× in fresh
+   processes and 1.0× in one: the engine's thin matrix products ran on every OpenBLAS thread, which
+   mostly spun, and a fresh process paid for starting them; perfsim now uses one BLAS thread for
+   them, :mod:`perfsim.blas`, and so do the floors.)
 3. **streamed MC**: 1,000,000 weight draws × 1,000 departments → grade probabilities, rank
    5/50/95 % quantiles and budget money, in chunks (``weight_monte_carlo``). Targets: peak ≤ 1.5 GB;
    time ≤ 1.3 × (100 × the 10,000-draw time); the 10,000-draw result equals the in-memory path
@@ -22,7 +28,8 @@ back to the treasury), on synthetic departments with a budget of 1,000,000 yuan 
 Each side runs in fresh processes (rows 1-2: perfsim and floor alternating ``--runs`` times, medians
 shown), reporting steady (median of repeated calls), first call and the
 process's peak resident memory (``resource.getrusage(...).ru_maxrss``: interpreter, libraries and
-inputs included). The machine may be shared: run several times and read medians.
+inputs included). Floors run with one BLAS thread, as perfsim's large evaluations do. The machine
+may be shared: run several times and read medians.
 
 Run: ``python benchmarks/bench_analysis.py`` (``--quick``: 1,000 draws in row 1 and 100,000 in row 3).
 """
@@ -49,6 +56,7 @@ from bench_engine import (  # noqa: E402
     floor_model,
     in_child,
     measure,
+    one_blas_thread,
     paired,
     verdict,
 )
@@ -123,7 +131,7 @@ def mc_calls(s: dict[str, Any], n: int) -> tuple[Any, Any]:
         return outcome.next_budget  # type: ignore[no-any-return]
 
     def floor() -> np.ndarray:
-        _, grade, _ = floor_model(s["arrays"], floor_weights(s["tiers"], n, 1))
+        _, grade, _ = one_blas_thread(floor_model, s["arrays"], floor_weights(s["tiers"], n, 1))
         return floor_budget(grade)
 
     return ours, floor
@@ -180,7 +188,7 @@ def sobol_calls(s: dict[str, Any]) -> tuple[Any, Any]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rows = sample.sample(problem, 1024, calc_second_order=False, seed=0)
-            ys = floor_sobol_model(s, factors, rows)
+            ys = one_blas_thread(floor_sobol_model, s, factors, rows)
             return {
                 k: analyze.analyze(problem, y, calc_second_order=False, seed=_bootstrap_seed(0)) for k, y in ys.items()
             }

@@ -6,13 +6,19 @@ clamp, half-up rounding, band lookup (``searchsorted``, or comparisons where cut
 draw) and, where ranks are asked for, competition ranks with ties (1, 1, 3), as the scheme states.
 Its inputs are numpy arrays taken out of the data frame before any timing, so no pandas runs in
 a timed region. Every floor's output (totals, grades and ranks) is asserted equal to perfsim's
-before anything is timed.
+before anything is timed. Where perfsim limits BLAS to one thread (evaluations of 65,536 draws ×
+units or more, :mod:`perfsim.blas`), the floor runs with one BLAS thread too: on these thin matrix
+products a second OpenBLAS thread only spins (it would slow the floor down, flattering perfsim).
 
 Each row runs in fresh processes, perfsim and floor alternating (``--runs``, default 3; the medians
 are shown), and reports:
 
-- **steady**: median wall time of 5 calls after the first (1-draw rows: of 50);
-- **first**: the first call in the process (lazy imports, first use of memory included);
+- **steady**: median wall time of 5 calls after the first (1-draw rows: of 500, where a call takes
+  about a tenth of a millisecond and a shared machine's interruptions would otherwise move the median);
+- **first**: the first call in the process (lazy imports, first use of memory included). On the
+  shared benchmark VM the kernel's first handing-out of ~200 MB to a process costs anywhere from
+  0.015 s to 0.3 s of system time (a bare numpy script that fills three such arrays shows it too),
+  so a single process's first call is noisy: read the median over ``--runs``;
 - **peak**: the process's peak resident memory (``resource.getrusage(...).ru_maxrss``, so the
   interpreter, numpy and the inputs are counted too), and what the calls added to it.
 
@@ -254,18 +260,30 @@ def setup(n_draws: int) -> dict[str, Any]:
     }
 
 
+def one_blas_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with BLAS on one thread, as perfsim runs large evaluations (see the docstring)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, "blas"):
+        return fn(*args, **kwargs)
+
+
 def rows(s: dict[str, Any]) -> dict[str, tuple[Callable[[], Any], Callable[[], Any], int]]:
     """Row → (perfsim call, floor call, steady repeats)."""
     ps, c, d, arr = s["perfsim"], s["compiled"], s["data"], s["arrays"]
     return {
-        "grade": (lambda: ps.evaluate(c, d, s["params"]), lambda: floor_model(arr, s["params"]), 5),
-        "cutoffs": (lambda: ps.evaluate(c, d, s["with_cuts"]), lambda: floor_model(arr, s["params"], s["cut"]), 5),
-        "rank": (
-            lambda: ps.evaluate(c, d, s["params"], ranks=True),
-            lambda: floor_model(arr, s["params"], rank=True),
+        "grade": (lambda: ps.evaluate(c, d, s["params"]), lambda: one_blas_thread(floor_model, arr, s["params"]), 5),
+        "cutoffs": (
+            lambda: ps.evaluate(c, d, s["with_cuts"]),
+            lambda: one_blas_thread(floor_model, arr, s["params"], s["cut"]),
             5,
         ),
-        "slider": (lambda: ps.evaluate(c, d, s["one"]), lambda: floor_model(arr, s["one"]), 50),
+        "rank": (
+            lambda: ps.evaluate(c, d, s["params"], ranks=True),
+            lambda: one_blas_thread(floor_model, arr, s["params"], rank=True),
+            5,
+        ),
+        "slider": (lambda: ps.evaluate(c, d, s["one"]), lambda: floor_model(arr, s["one"]), 500),
         "detail": (lambda: ps.evaluate(c, d, s["one"], detail=True), lambda: floor_model(arr, s["one"]), 50),
     }
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_engine import SCHEME, department_population, floor_arrays, floor_model  # noqa: E402
+from bench_engine import SCHEME, department_population, floor_arrays, floor_model, verdict  # noqa: E402
 
 import perfsim  # noqa: E402
 from perfsim.analysis import reach  # noqa: E402
@@ -53,10 +53,6 @@ def timed(fn, repeat: int = 3) -> tuple[float, float, object]:
         out = fn()
         walls.append(time.perf_counter() - start)
     return first, statistics.median(walls), out
-
-
-def verdict(ok: bool) -> str:
-    return "MET" if ok else "NOT MET"
 
 
 def floor_grade_rate(total: np.ndarray, n: int = 200_000, batch: int = 2_000) -> float:

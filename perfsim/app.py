@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PerfsimError
-from .scenario import is_scenario_file, list_scenarios, load_scenario
+from .scenario import is_scenario_file, list_scenarios, load_scenario, resolve_scenario
 
 SETTINGS_ENV = "PERFSIM_EXPLORE"
 """JSON settings ``perfsim explore`` hands to the explorer notebook's kernel: scenario, scenario folders,
@@ -113,7 +113,7 @@ def settings_for(
             )
         qitai = [p for p, _ in found if p.name == "qitai-county.yaml"]
         scenario = qitai[0] if qitai else found[0][0]
-    elif not is_scenario_file(scenario):
+    elif not is_scenario_file(scenario := resolve_scenario(scenario)):  # a file or a bundled name
         raise PerfsimError(f"{scenario} is not a scenario file", hint="explore a scenarios/<name>.yaml file")
     load_scenario(scenario)  # every mistake in it, its scheme or its data reported here, before a server starts
     scenario = scenario.resolve()

@@ -378,7 +378,7 @@ def run_batch(
             )
     out = Path(out) if out is not None else Path("batches") / sweep.id
     check_output_folder(out, inputs=[sweep_path, scenario_path])
-    client = _connect(scheduler) if scheduler is not None else None  # before any file is made
+    client = connect(scheduler) if scheduler is not None else None  # before any file is made
     try:
         (out / "chunks").mkdir(parents=True, exist_ok=True)
         with folder_lock(out):
@@ -391,7 +391,7 @@ def run_batch(
     return out
 
 
-def _connect(address: str) -> Any:
+def connect(address: str) -> Any:
     """A Dask client, connected before any output exists; a bad or unreachable address is a clear error."""
     if not re.fullmatch(r"(?:(?:tcp|tls|ucx)://)?[A-Za-z0-9_.\-\[\]:]+:\d{1,5}", address):
         raise PerfsimError(

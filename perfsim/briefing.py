@@ -567,15 +567,50 @@ def note(
         levers=Table.of(pd.DataFrame(levers, columns=[t["lever"], t["nominal"], t["range"]])) if levers else None,
         trace=_trace(ev, unit, lang),
         notices=[t["only_other"]] if texts.missing else [],
-        solution=_solution(scenario, params, lang),
+        solution=solved_section(scenario, params, lang),
     )
 
 
-def _solution(scenario: Scenario, params: Mapping[str, float], lang: str) -> Any:
-    """The "targets this scheme was designed to reach" section of a scenario solved by ``perfsim reach``."""
-    from .analysis.reach_save import solved_section
+def solved_section(scenario: Scenario, params: Mapping[str, float], lang: str) -> dict[str, Any] | None:
+    """The "targets this scheme was designed to reach" section of a scenario solved by ``perfsim reach``.
 
-    return solved_section(scenario, params, lang)
+    Each target recorded in the scenario is measured again under the note's own setting (the
+    scenario, with ``params`` when the note is about a variant of it); the moves are the entries
+    ``perfsim reach`` wrote (their ``source`` marked ``moved:``).
+
+    Returns
+    -------
+    dict or None
+        ``verdict`` (a sentence), ``targets`` (a :class:`Table`) and ``moved`` (lines), or None when
+        the scenario was not solved.
+    """
+    from .analysis.reach_measure import Measurer
+    from .analysis.reach_save import MOVED_SOURCE, TARGET_SOURCE
+    from .analysis.reach_targets import parse_target
+
+    sources = [d.source or "" for d in scenario.spec.defaults]
+    texts = [s.removeprefix(TARGET_SOURCE) for s in sources if s.startswith(TARGET_SOURCE)]
+    if not texts:
+        return None
+    t = TEXT[lang]
+    compiled, data = scenario.compiled, scenario.data
+    targets = [parse_target(text, compiled, data) for text in texts]
+    values = Measurer(compiled, data, targets).values({k: np.array([v]) for k, v in params.items()}, 1)[0]
+    met = [bool(x.met(np.array(v))) for x, v in zip(targets, values)]
+    rows = [
+        [x.words(compiled, lang), x.show(float(v), compiled, lang), t["solved_yes"] if ok else t["solved_no"]]
+        for x, v, ok in zip(targets, values, met)
+    ]
+    table = Table.of(pd.DataFrame(rows, columns=[t["solved_target"], t["solved_value"], t["solved_status"]]))
+    missed = [x.words(compiled, lang) for x, ok in zip(targets, met) if not ok]
+    sep = "；" if lang == "zh" else "; "
+    verdict = t["solved_met"] if not missed else t["solved_unmet"].format(sep.join(missed))
+    moved = [
+        f"{pick(d.item, lang)} {pick(d.choice, lang)}"
+        for d, source in zip(scenario.spec.defaults, sources)
+        if source.startswith(MOVED_SOURCE)
+    ]
+    return {"verdict": verdict, "targets": table, "moved": moved}
 
 
 def note_html(note_: Note) -> str:

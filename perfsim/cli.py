@@ -27,7 +27,6 @@ from .scenario import (
     is_scenario_file,
     list_scenarios,
     load_scenario,
-    read_scenario_file,
     resolve_scenario,
 )
 from .scheme import Scheme, load_scheme
@@ -35,22 +34,24 @@ from .scheme import Scheme, load_scheme
 EXIT_USER_ERROR = 2
 
 
-def _load(
-    source: Path, data_path: Path | None, encoding: str, out: Path | None = None
-) -> tuple[CompiledScheme, UnitData]:
+Loaded = tuple[CompiledScheme, UnitData, Scenario | None]
+"""What a command's SOURCE gives: the compiled scheme, the units, and the scenario when it is one."""
+
+
+def _load(source: Path, data_path: Path | None, encoding: str, out: Path | None = None) -> Loaded:
     """A scenario bundle (which names its data), or a scheme file plus a data file.
 
     ``out``, the command's output file, is checked again once every input has been read: the
     files a scenario names are known only now, and none of them may be the output.
     """
-    compiled, data = _read_inputs(source, data_path, encoding)
+    loaded = _read_inputs(source, data_path, encoding)
     if out is not None:
         check_output_path(out)
-    return compiled, data
+    return loaded
 
 
-def _read_inputs(source: Path, data_path: Path | None, encoding: str) -> tuple[CompiledScheme, UnitData]:
-    if data_path is None:  # a scenario: a file, or a bundled scenario's name
+def _read_inputs(source: Path, data_path: Path | None, encoding: str) -> Loaded:
+    if data_path is None:  # a scenario: a file, or a bundled scenario's name (resolved here, once)
         source = resolve_scenario(source)
     if is_scenario_file(source):
         if data_path is not None:
@@ -60,7 +61,7 @@ def _read_inputs(source: Path, data_path: Path | None, encoding: str) -> tuple[C
                 hint="drop the data argument, or give the scheme file instead of the scenario",
             )
         scenario = load_scenario(source, encoding=encoding)
-        return scenario.compiled, scenario.data
+        return scenario.compiled, scenario.data, scenario
     if data_path is None:
         raise PerfsimError(
             "a scheme file needs a data file",
@@ -68,7 +69,7 @@ def _read_inputs(source: Path, data_path: Path | None, encoding: str) -> tuple[C
             hint="perfsim evaluate SCHEME DATA, or name a scenario file (scenarios/*.yaml)",
         )
     compiled = compile_scheme(load_scheme(source))
-    return compiled, load_units(data_path, compiled, encoding=encoding)
+    return compiled, load_units(data_path, compiled, encoding=encoding), None
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -96,7 +97,7 @@ def _inputs(args: argparse.Namespace) -> list[Path]:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     out = check_output_path(args.output, inputs=_inputs(args)) if args.output else None
-    compiled, data = _load(args.scheme, args.data, args.encoding, out)
+    compiled, data, _ = _load(args.scheme, args.data, args.encoding, out)
     scheme = compiled.scheme
     frame = results_frame(evaluate(compiled, data, detail=True))
     if out is not None:
@@ -126,7 +127,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         raise PerfsimError("explain takes SCENARIO UNIT or SCHEME DATA UNIT", hint="perfsim explain --help")
     data_path = Path(args.rest[0]) if len(args.rest) == 2 else None
     args.unit = args.rest[-1]
-    compiled, data = _load(args.scheme, data_path, args.encoding)
+    compiled, data, _ = _load(args.scheme, data_path, args.encoding)
     data.unit_position(args.unit)  # a clear error for an unknown unit before evaluating
     print(explain(evaluate(compiled, data, detail=True), args.unit, lang=args.lang))
     return 0
@@ -137,11 +138,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate
 
     out = check_output_path(args.output, inputs=_inputs(args)) if args.output else None
-    if args.data is None:
-        args.scheme = resolve_scenario(args.scheme)
-    compiled, data = _load(args.scheme, args.data, args.encoding, out)
-    if is_scenario_file(args.scheme):  # the scenario's simulation defaults, unless given
-        defaults = read_scenario_file(args.scheme).analysis.simulation
+    compiled, data, scenario = _load(args.scheme, args.data, args.encoding, out)
+    if scenario is not None:  # the scenario's simulation defaults, unless given
+        defaults = scenario.spec.analysis.simulation
         args.years = args.years if args.years is not None else defaults.years
         args.draws = args.draws if args.draws is not None else defaults.draws
         args.seed = args.seed if args.seed is not None else defaults.seed
@@ -168,16 +167,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_brief(args: argparse.Namespace) -> int:
     from .publish import brief
 
-    args.scenario = resolve_scenario(args.scenario)
-    if args.vs is not None:
-        args.vs = resolve_scenario(args.vs)
-    if not is_scenario_file(args.scenario):
-        raise PerfsimError(f"{args.scenario} is not a scenario file", hint="brief on scenarios/<name>.yaml")
     params = dict(_parse_assignment(text) for text in args.set or [])
-    check_output_folder(args.output, inputs=[p for p in (args.scenario, args.vs) if p is not None])
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario)  # a file or a bundled name; a scheme file is refused by name
+    baseline = load_scenario(args.vs) if args.vs is not None else None
+    check_output_folder(args.output, inputs=[s.path for s in (scenario, baseline) if s is not None])
     _check_set(scenario, params)
-    path = brief(scenario, args.output, vs=args.vs, params=params, lang=args.lang, pdf=args.pdf)
+    path = brief(scenario, args.output, vs=baseline, params=params, lang=args.lang, pdf=args.pdf)
     print(f"wrote {path}")
     return 0
 
@@ -187,10 +182,7 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     from .analysis.reach_save import save_solved
 
     out = check_output_path(args.output, (".yaml", ".yml"), inputs=_inputs(args)) if args.output else None
-    if args.data is None:
-        args.scheme = resolve_scenario(args.scheme)
-    scenario = load_scenario(args.scheme) if args.data is None and is_scenario_file(args.scheme) else None
-    compiled, data = (scenario.compiled, scenario.data) if scenario else _load(args.scheme, args.data, args.encoding)
+    compiled, data, scenario = _load(args.scheme, args.data, args.encoding)
     if out is not None:  # the files a scenario names are known only now: none may be the output
         check_output_path(out, (".yaml", ".yml"))
     result = reach(compiled, data, args.target or [], args.lever or [], seed=args.seed)
@@ -226,8 +218,7 @@ def _parse_assignment(text: str) -> tuple[str, float]:
 def _cmd_explore(args: argparse.Namespace) -> int:
     from .app import serve, settings_for
 
-    scenario = resolve_scenario(args.scenario) if args.scenario is not None else None
-    settings = settings_for(scenario, args.save_dir, args.briefings, lang=args.lang)
+    settings = settings_for(args.scenario, args.save_dir, args.briefings, lang=args.lang)
     return serve(settings, port=args.port, open_browser=not args.no_browser)
 
 

@@ -66,9 +66,14 @@ class ParameterSpace:
             For an unknown name, a badly shaped array, a non-finite value or one outside the
             parameter's legal range.
         """
+        if not overrides:
+            return ParameterDraws(self, {}, 1)
+        fast = self._resolve_checked(overrides)
+        if fast is not None:
+            return fast
         values: dict[str, NDArray[np.float64]] = {}
         draws = 1
-        for name, raw in (overrides or {}).items():
+        for name, raw in overrides.items():
             if name not in self.params:
                 raise ParameterError(f"unknown parameter '{name}'", field=name, hint=near(name, list(self.params)))
             arr = np.asarray(raw, dtype=np.float64)
@@ -102,6 +107,34 @@ class ParameterSpace:
             values[name] = arr
         return ParameterDraws(self, values, draws)
 
+    def draws(self) -> ParameterDraws:
+        """One draw of every parameter at its nominal value."""
+        return ParameterDraws(self, {}, 1)
+
+    def _resolve_checked(self, overrides: Mapping[str, ArrayLike]) -> ParameterDraws | None:
+        """The draws when every override is valid, checked in one pass over all of them; None when any is
+        not, for :meth:`resolve` to name the first one that is wrong."""
+        values: dict[str, NDArray[np.float64]] = {}
+        for name, raw in overrides.items():
+            if name not in self.params:
+                return None
+            arr = np.asarray(raw, dtype=np.float64)
+            if arr.ndim > 1:
+                return None
+            values[name] = arr.reshape(-1)
+        sizes = [arr.size for arr in values.values()]
+        draws = max(sizes)
+        if min(sizes) == 0 or any(n not in (1, draws) for n in sizes):
+            return None
+        flat = np.concatenate(list(values.values()))
+        lower = np.array([self.params[n].lower - 1e-12 for n in values])
+        upper = np.array([self.params[n].upper + 1e-12 for n in values])
+        if draws > 1:
+            lower, upper = np.repeat(lower, sizes), np.repeat(upper, sizes)
+        if not (np.isfinite(flat).all() and (flat >= lower).all() and (flat <= upper).all()):
+            return None
+        return ParameterDraws(self, values, draws)
+
 
 @dataclass
 class ParameterDraws:
@@ -127,7 +160,14 @@ class ParameterDraws:
         return out
 
     def is_varied(self, names: list[str]) -> bool:
-        return any(n in self.overrides for n in names)
+        return bool(self.overrides) and any(n in self.overrides for n in names)
+
+    def rows(self, start: int, stop: int) -> ParameterDraws:
+        """Draws ``start … stop − 1`` (a value given once stays as it is)."""
+        if self.draws == 1:
+            return self
+        overrides = {k: v[start:stop] if v.size > 1 else v for k, v in self.overrides.items()}
+        return ParameterDraws(self.space, overrides, stop - start)
 
 
 @dataclass(frozen=True)
@@ -174,6 +214,11 @@ class CompiledClass:
     @property
     def leaves(self) -> list[int]:
         return [n for n in range(len(self.ids)) if not self.children[n] and n != 0]
+
+    @property
+    def full_mark(self) -> float:
+        """The class's full mark (满分): its own ``total``, else the scheme's; the root's nominal points."""
+        return float(self.nominal_points[0])
 
     def method_of(self, leaf: int) -> str:
         """The scoring method name of a leaf."""
@@ -233,7 +278,8 @@ def points_param(scheme: s.Scheme, class_id: str, node_id: str) -> str:
 
 def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Parameter]) -> CompiledClass:
     pts = s.effective_points(scheme)
-    ids, labels, parent, depth, nominal, pparams = ["(total)"], [scheme.name], [-1], [0], [scheme.total], [""]
+    full = scheme.full_mark(unit_class.id)  # the class's own full mark (满分), the root's points
+    ids, labels, parent, depth, nominal, pparams = ["(total)"], [scheme.name], [-1], [0], [full], [""]
     inds: list[s.Indicator | None] = [None]
     children: list[list[int]] = [[]]
 
@@ -317,6 +363,14 @@ def _compile_class(scheme: s.Scheme, unit_class: s.UnitClass, params: list[Param
     return cc
 
 
+def _points_basis_max(scheme: s.Scheme) -> float:
+    """The highest cut-off in a points basis: the highest clamped total of any class, in the basis."""
+    tops = [(scheme.class_clamp_max(c), c) for c in scheme.full_marks]
+    if any(top is None for top, _ in tops):
+        return float(np.inf)
+    return max(float(top) * s.basis_factor(scheme, c) for top, c in tops if top is not None)
+
+
 def compile_scheme(scheme: s.Scheme) -> CompiledScheme:
     """Compile a validated scheme for the engine.
 
@@ -333,7 +387,7 @@ def compile_scheme(scheme: s.Scheme) -> CompiledScheme:
     params: list[Parameter] = []
     classes = [_compile_class(scheme, c, params) for c in scheme.classes]
     g = scheme.grading
-    basis_max = 100.0 if g.basis == "percent" else float(scheme.clamp_max or np.inf)
+    basis_max = 100.0 if g.basis == "percent" else _points_basis_max(scheme)
     for band in g.bands or []:
         if band.min is not None:
             params.append(

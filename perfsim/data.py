@@ -17,10 +17,8 @@ column, and says what to do.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,8 +28,8 @@ from numpy.typing import NDArray
 
 from . import scheme as s
 from .compile import CompiledScheme
-from .errors import CONTROL, DataError
-from .inputs import check_file, format_size, read_bytes, read_text
+from .errors import CONTROL, DataError, near
+from .inputs import WORKBOOK_DAMAGED, check_file, read_bytes, read_text, read_workbook
 from .money import MAX_YUAN
 from .numeric import round_count
 from .parts import Parts
@@ -59,9 +57,8 @@ LONG_KEYS = ("unit", "indicator", "value")
 UNIT_KEYS = ("unit", "name", "class")
 
 
-def _near_hint(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f"did you mean '{close[0]}'?" if close else "check the spelling against the scheme"
+_SPELLING = "check the spelling against the scheme"
+"""The hint for an unknown column or class that is close to no known one."""
 
 
 class _Frame:
@@ -352,46 +349,23 @@ def _clean_columns(
     return out.reset_index(drop=True).astype(object)
 
 
-def _workbook_bytes(path: Path) -> bytes:
-    raw = read_bytes(path, limit=MAX_DATA_BYTES, what="data file")
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DataError(
-            "this is an old Excel 97-2003 workbook (.xls) named .xlsx",
-            file=path,
-            hint="save it in Excel as 'Excel Workbook (.xlsx)' or as 'CSV UTF-8'",
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise DataError(
-            f"cannot read Excel workbook: not a valid .xlsx file ({exc})",
-            file=path,
-            hint="open and re-save it in Excel, or export it as CSV UTF-8",
-        ) from None
-    if expanded > MAX_XLSX_EXPANDED:
-        raise DataError(
-            f"Excel workbook expands to {format_size(expanded)}, above the {format_size(MAX_XLSX_EXPANDED)} limit",
-            file=path,
-            hint="split the data, or export it as CSV UTF-8",
-        )
-    return raw
+_RESAVE = "open and re-save it in Excel as 'Excel Workbook (.xlsx)', or export it as CSV UTF-8"
 
 
 def _read_xlsx(path: Path) -> _Frame:
     """Read the first worksheet of a workbook, from its bytes, keeping sheet row numbers."""
-    import openpyxl
     from openpyxl.utils import get_column_letter
 
-    raw = _workbook_bytes(path)
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a corrupt workbook
-        raise DataError(
-            f"cannot read Excel workbook: {exc}",
-            file=path,
-            hint="open and re-save it in Excel, or export it as CSV UTF-8",
-        ) from None
+    book = read_workbook(
+        path,
+        limit=MAX_DATA_BYTES,
+        expanded_limit=MAX_XLSX_EXPANDED,
+        what="data file",
+        hint=_RESAVE,
+        size_hint="split the data, or export it as CSV UTF-8",
+        read_only=True,
+        error=DataError,
+    )
     header: list[str] | None = None
     header_row = 0
     records: list[list[object]] = []
@@ -417,12 +391,8 @@ def _read_xlsx(path: Path) -> _Frame:
             numbers.append(number)
     except DataError:
         raise
-    except Exception as exc:  # a workbook can fail while its rows are read, too
-        raise DataError(
-            f"cannot read Excel workbook: {exc}",
-            file=path,
-            hint="open and re-save it in Excel, or export it as CSV UTF-8",
-        ) from None
+    except Exception:  # a workbook can fail while its rows are read, too
+        raise DataError(WORKBOOK_DAMAGED, file=path, hint=_RESAVE) from None
     finally:
         book.close()
     others = f"; perfsim reads the first of the workbook's {n_sheets} sheets" if n_sheets > 1 else ""
@@ -574,7 +544,7 @@ def load_units(
     known = set(compiled.data_columns) | set(UNIT_KEYS)
     for column in frame.columns:
         if column not in known:
-            hint = _near_hint(column, sorted(known))
+            hint = near(column, sorted(known), _SPELLING)
             raise table.error(
                 f"unknown column '{column}': the scheme has no such indicator, item or attribute", None, column, hint
             )
@@ -616,7 +586,7 @@ def load_units(
                     f"unknown class '{_shown(text)}'",
                     row,
                     "class",
-                    f"use one of {', '.join(class_ids)} ({_near_hint(text, class_ids)})",
+                    f"use one of {', '.join(class_ids)} ({near(text, class_ids, _SPELLING)})",
                 )
     else:
         class_index = np.zeros(n, dtype=np.int64)

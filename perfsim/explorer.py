@@ -22,7 +22,6 @@ from typing import Any
 import altair as alt
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from .analysis.compare import compare
@@ -35,7 +34,7 @@ from .errors import ParameterError, PerfsimError
 from .labels import check_lang, grade_names, parameter_words, pick, wan
 from .models import Label
 from .note_words import TEXT
-from .outputs import check_output_folder, write_text
+from .outputs import check_output_folder, write_text, yaml_number, yaml_text
 from .results import explain
 from .scenario import Scenario, ScenarioFile, is_scenario_file, read_scenario_file
 from .scheme import Id, Scheme
@@ -619,8 +618,8 @@ class Explorer:
         scheme_data["id"] = name
         header = f"{SAVED_MARK}: {self.scenario.spec.id} with {len(changes)} changed parameters\n"
         spec = self._scenario_spec(name, folder, description, changes)
-        _replace(scheme_path, header + _yaml(scheme_data))
-        _replace(scenario_path, header + _yaml(spec))
+        _replace(scheme_path, header + yaml_text(scheme_data))
+        _replace(scenario_path, header + yaml_text(spec))
         return scenario_path
 
     def _check_reproduced(self, scheme: Scheme) -> None:
@@ -659,7 +658,7 @@ class Explorer:
                 for lang in ("zh", "en")
             }
             reason = {lang: WORDS[lang]["reason"] for lang in ("zh", "en")}
-            entries.append({"item": item, "choice": choice, "reason": reason, "source": f"{p}={_number(v)}"})
+            entries.append({"item": item, "choice": choice, "reason": reason, "source": f"{p}={yaml_number(v)}"})
         spec.update(
             id=name,
             name={lang: WORDS[lang]["variant_name"].format(pick(base.name, lang), name) for lang in ("zh", "en")},
@@ -730,26 +729,6 @@ def _read_spec(path: Path) -> ScenarioFile | None:
 
 def _text(text: Label | str, lang: str) -> str:
     return pick(text, lang) if isinstance(text, Label) else text
-
-
-def _number(value: float) -> float | int:
-    """A YAML number without float noise: 15 rather than 15.0, 14.99 rather than 14.990000000000002."""
-    rounded = round(float(value), 9)
-    return int(rounded) if rounded.is_integer() else rounded
-
-
-def _yaml(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(_tidy(data), allow_unicode=True, sort_keys=False, width=100)
-
-
-def _tidy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _tidy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_tidy(v) for v in value]
-    if isinstance(value, float) and np.isfinite(value):
-        return _number(value)
-    return value
 
 
 def _same_file(a: Path, b: Path) -> bool:

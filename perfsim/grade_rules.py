@@ -40,8 +40,6 @@ class GradeRules:
 
     total_band: Grade2 | None = None
     """Grade from the total alone, where compound band conditions may have lowered it (else None)."""
-    downgraded: Bool2 | None = None
-    """Units lowered one grade by a ``grade_down`` veto (None without such vetoes)."""
     pushed_down: Bool2 | None = None
     """Units moved down to a grade by a ``min_count`` (None without minima)."""
     vetoed_last: Bool2 | None = None

@@ -25,7 +25,8 @@ def band_grades(total: Float2, cutoffs: Float2, inclusive: list[bool]) -> NDArra
     total
         Totals, S × U, in the same units as ``cutoffs``.
     cutoffs
-        Lower bounds, (S or 1) × B, best grade first; grade B is "below every bound".
+        Lower bounds, (S or 1) × B, best grade first; grade B is "below every bound". Or each unit's
+        own, (S or 1) × U × B (classes with different full marks).
     inclusive
         Whether each bound is inclusive (含).
 
@@ -34,9 +35,27 @@ def band_grades(total: Float2, cutoffs: Float2, inclusive: list[bool]) -> NDArra
     numpy.ndarray
         int8 grade indices, S × U.
     """
-    grade = np.zeros(np.broadcast_shapes(total.shape, (cutoffs.shape[0], 1)), dtype=np.int8)
+    if cutoffs.ndim == 2 and cutoffs.shape[0] == 1 and total.size <= 1 << 16 and len(set(inclusive)) <= 1:
+        # one set of bounds and few totals (a slider): each grade is the count of bounds above the total (or
+        # at it too, for exclusive bounds), found by one binary search instead of a pass per bound
+        bounds = np.sort(cutoffs[0])
+        at = bounds.searchsorted(total, side="right" if all(inclusive) else "left")
+        return np.asarray(bounds.size - at, dtype=np.int8).reshape(np.broadcast_shapes(total.shape, (1, 1)))
+    rows = total.shape[0] if total.ndim == 2 else 0
+    if total.size > 1 << 20 and rows > 1 and cutoffs.shape[0] in (1, rows):
+        # many draws: a block of draws at a time, so the comparisons' temporaries stay small
+        out = np.empty(np.broadcast_shapes(total.shape, cutoffs.shape[:2] if cutoffs.ndim == 3 else (1, 1)), np.int8)
+        step = max(1, (1 << 17) // max(total.shape[1], 1))
+        for start in range(0, rows, step):
+            part = slice(start, start + step)
+            out[part] = band_grades(total[part], cutoffs if cutoffs.shape[0] == 1 else cutoffs[part], inclusive)
+        return out
+    per_unit = cutoffs.ndim == 3
+    grade = np.zeros(
+        np.broadcast_shapes(total.shape, cutoffs.shape[:2] if per_unit else (cutoffs.shape[0], 1)), dtype=np.int8
+    )
     for b, inc in enumerate(inclusive):
-        bound = cutoffs[:, b : b + 1]
+        bound = cutoffs[..., b] if per_unit else cutoffs[:, b : b + 1]
         grade += (total < bound) if inc else (total <= bound)
     return grade
 

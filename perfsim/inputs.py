@@ -29,6 +29,7 @@ import difflib
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from .errors import PerfsimError
 
@@ -287,6 +288,78 @@ def read_bytes(path: str | Path, *, limit: int, what: str, protect: bool = True)
     if not raw:
         raise PerfsimError(f"{what} is empty", file=p, hint=f"write the {what} or name another file")
     return raw
+
+
+WORKBOOK_DAMAGED = "cannot read Excel workbook: it is damaged"
+"""The message for a workbook that cannot be read (the reader's own words are not for the user)."""
+
+
+def read_workbook(
+    path: str | Path,
+    *,
+    limit: int,
+    expanded_limit: int,
+    what: str,
+    hint: str,
+    size_hint: str,
+    read_only: bool = False,
+    error: type[PerfsimError] = PerfsimError,
+) -> Any:
+    """Open an ``.xlsx`` workbook from its bytes, refusing what is not one in perfsim's own words.
+
+    Parameters
+    ----------
+    path
+        The workbook.
+    limit
+        The largest file accepted, in bytes (see :func:`read_bytes`).
+    expanded_limit
+        The largest size its ZIP archive may expand to: a "zip bomb" is refused before parsing.
+    what
+        What the file is, for messages (``"data file"``, ``"indicator table"``).
+    hint
+        What to do about an old ``.xls``, a file that is no workbook or a damaged one.
+    size_hint
+        What to do about a workbook that expands beyond ``expanded_limit``.
+    read_only
+        Open in openpyxl's streaming read-only mode (rows only, for large data).
+    error
+        The error class raised (:class:`~perfsim.errors.DataError` for unit data).
+
+    Returns
+    -------
+    openpyxl.Workbook
+        The workbook with cell values (formulas' cached results); the caller closes it.
+
+    Raises
+    ------
+    PerfsimError
+        Of class ``error``, naming the file: also every refusal of :func:`read_bytes`.
+    """
+    import io
+    import zipfile
+
+    import openpyxl
+
+    p = Path(path)
+    raw = read_bytes(p, limit=limit, what=what)
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise error("this is an old Excel 97-2003 workbook (.xls), not an .xlsx", file=p, hint=hint)
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise error("cannot read Excel workbook: not an .xlsx file", file=p, hint=hint) from None
+    if expanded > expanded_limit:
+        raise error(
+            f"Excel workbook expands to {format_size(expanded)}, above the {format_size(expanded_limit)} limit",
+            file=p,
+            hint=size_hint,
+        )
+    try:
+        return openpyxl.load_workbook(io.BytesIO(raw), read_only=read_only, data_only=True)
+    except Exception:  # openpyxl raises many types for a damaged workbook
+        raise error(WORKBOOK_DAMAGED, file=p, hint=hint) from None
 
 
 def _limit_hint(what: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .compile import CompiledScheme, Parameter
 from .errors import PerfsimError
-from .models import Label
+from .models import CJK, Label
 
 LANGS = ("zh", "en")
 
@@ -116,7 +116,8 @@ def parameter_words(compiled: CompiledScheme, name: str, lang: str) -> Parameter
     pts = _points_word(compiled, lang)
     if kind == "cutoff":
         g = _grade(compiled, key)
-        percent = compiled.scheme.grading.basis == "percent" and compiled.scheme.total != 100
+        marks = compiled.scheme.full_marks.values()  # a percent is a point only where every full mark is 100
+        percent = compiled.scheme.grading.basis == "percent" and any(m != 100 for m in marks)
         unit = "%" if percent else pts
         return ParameterWords(f"{g.zh} 分数线" if zh else f"cut-off for {g.english()}", unit, kind)
     if kind == "points":
@@ -193,7 +194,6 @@ def percent(share: float, *, signed_: bool = False, decimals: int = 1) -> str:
 
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 
 def english_words(text: str) -> list[str]:
@@ -203,4 +203,4 @@ def english_words(text: str) -> list[str]:
 
 def cjk_characters(text: str) -> list[str]:
     """CJK characters and full-width punctuation (what an English output should not contain)."""
-    return _CJK.findall(text)
+    return CJK.findall(text)

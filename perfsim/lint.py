@@ -19,11 +19,14 @@ class Finding:
     message: str
 
 
-def _max_total(scheme: s.Scheme) -> float:
-    """Highest total any unit can reach: full points plus capped bonuses, then the clamp."""
-    top = scheme.total
+def _max_total(scheme: s.Scheme, class_id: str | None = None) -> float:
+    """Highest total a unit (of one class, or of the single tree) can reach: full points plus capped
+    bonuses, then the clamp."""
+    top = scheme.total if class_id is None else scheme.full_mark(class_id)
     pts = s.effective_points(scheme)
     for unit_class in scheme.classes:
+        if class_id is not None and unit_class.id != class_id:
+            continue
         for top_node in unit_class.indicators:
             for node, _, _ in top_node.walk(()):
                 method = node.method
@@ -37,8 +40,78 @@ def _max_total(scheme: s.Scheme) -> float:
         if scheme.adjustments.bonus_cap is not None:
             bonus = min(bonus, scheme.adjustments.bonus_cap)
         top += bonus
-    cmax = scheme.clamp_max
+    cmax = scheme.clamp_max if class_id is None else scheme.class_clamp_max(class_id)
     return min(top, cmax) if cmax is not None else top
+
+
+def _lint_unreachable_bands(scheme: s.Scheme) -> list[Finding]:
+    """Grades whose lower bound no unit (of some class, where classes have their own full marks) can reach."""
+    g = scheme.grading
+    out: list[Finding] = []
+    apart = scheme.full_marks_differ
+    tops = (
+        {c: _max_total(scheme, c) * s.basis_factor(scheme, c) for c in scheme.full_marks}
+        if apart
+        else {"": _max_total(scheme) * (100 / scheme.total if g.basis == "percent" else 1.0)}
+    )
+    for i, band in enumerate(g.bands or []):
+        if band.min is None:
+            continue
+        for class_id, top_basis in tops.items():
+            if band.min > top_basis + 1e-9 or (band.min == top_basis and not band.min_inclusive):
+                reach = (
+                    f"the highest total a unit of class '{class_id}' can reach is {top_basis:g}: no unit of "
+                    "that class can reach it"
+                    if apart
+                    else f"the highest reachable total is {top_basis:g}: no unit can reach it"
+                )
+                out.append(
+                    Finding(
+                        "warning", f"grading.bands[{i}].min", f"grade '{band.grade.zh}' needs {band.min:g} but {reach}"
+                    )
+                )
+    out.extend(_lint_points_across_marks(scheme))
+    if apart and isinstance(scheme.clamp.max, (int, float)):
+        for class_id, mark in scheme.full_marks.items():
+            if scheme.clamp.max < mark:
+                out.append(
+                    Finding(
+                        "warning",
+                        "clamp.max",
+                        f"clamp.max {scheme.clamp.max:g} keeps class '{class_id}' below its full mark {mark:g} "
+                        "(max: total clamps each class at its own full mark)",
+                    )
+                )
+    return out
+
+
+def _lint_points_across_marks(scheme: s.Scheme) -> list[Finding]:
+    """Consequences that read totals in points across classes of different full marks (a town's 102 of 120
+    outweighs a street's 100 of 100)."""
+    rules = scheme.consequences
+    if rules is None or not scheme.full_marks_differ:
+        return []
+    marks = ", ".join(f"{c} {m:g}" for c, m in scheme.full_marks.items())
+    found = []
+    if rules.pay is not None and rules.pay.pool is not None and rules.pay.pool.incentive_by == "score":
+        found.append(("consequences.pay.pool.incentive_by", "the incentive part is shared by total points"))
+    budget = rules.budget
+    if budget is not None and budget.reallocation is not None and budget.reallocation.rule == "by_score":
+        found.append(("consequences.budget.reallocation.rule", "the pool is reallocated by total points"))
+    mon = budget.monitoring if budget is not None else None
+    if mon is not None and mon.low_score_below is not None:
+        watched = {scheme.full_mark(c) for c in (mon.classes or scheme.full_marks)}
+        if len(watched) > 1:
+            found.append(("consequences.budget.monitoring.low_score_below", "a low score is one number of points"))
+    return [
+        Finding(
+            "warning",
+            where,
+            f"{what}, but the classes are scored out of different full marks ({marks}): where units of "
+            "different classes meet, a total out of the larger full mark weighs more",
+        )
+        for where, what in found
+    ]
 
 
 def lint(scheme: s.Scheme) -> list[Finding]:
@@ -58,28 +131,14 @@ def lint(scheme: s.Scheme) -> list[Finding]:
     out.extend(_lint_fraction_cutoffs(scheme))
     out.extend(_lint_empty_places(scheme))
     if g.bands is not None:
-        top = _max_total(scheme)
-        top_basis = top * 100 / scheme.total if g.basis == "percent" else top
-        for i, band in enumerate(g.bands):
-            if band.min is not None and (
-                band.min > top_basis + 1e-9 or (band.min == top_basis and not band.min_inclusive)
-            ):
-                out.append(
-                    Finding(
-                        "warning",
-                        f"grading.bands[{i}].min",
-                        f"grade '{band.grade.zh}' needs {band.min:g} but the highest reachable total "
-                        f"is {top_basis:g}: no unit can reach it",
-                    )
-                )
-        step = s.reachable_step(scheme)
+        out.extend(_lint_unreachable_bands(scheme))
         for i in range(1, len(g.bands)):
             band, upper = g.bands[i], g.bands[i - 1]
             if band.max is None or upper.min is None:
                 continue
             if s.band_gap_holds_total(
                 band.max, band.max_inclusive, upper.min, upper.min_inclusive, None
-            ) and not s.band_gap_holds_total(band.max, band.max_inclusive, upper.min, upper.min_inclusive, step):
+            ) and not s.gap_holds_a_total(scheme, band.max, band.max_inclusive, upper.min, upper.min_inclusive):
                 out.append(
                     Finding(
                         "warning",

@@ -47,7 +47,7 @@ def lint_template(scheme: s.Scheme) -> list[Finding]:
         where = f" in class '{unit_class.id}'" if scheme.unit_classes is not None else ""
 
         def percent(node: s.Indicator, unit_class: s.UnitClass = unit_class) -> float:
-            return pts[(unit_class.id, node.id)] * 100.0 / scheme.total
+            return pts[(unit_class.id, node.id)] * 100.0 / scheme.full_mark(unit_class.id)
 
         for name, wanted in template.weights.items():
             node = _first_level(scheme, unit_class, name)

@@ -12,7 +12,8 @@ from pydantic_core import CoreSchema
 NO_ENGLISH = "(no English name given)"
 """What an English output shows for a name the scheme gives only in Chinese (no English is invented)."""
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+"""CJK characters and full-width punctuation: what an English output must not contain."""
 
 
 class Model(BaseModel):
@@ -47,6 +48,11 @@ class Label(Model):
         mapping = handler(core_schema)
         return {"anyOf": [{"type": "string", "minLength": 1}, mapping]}
 
+    @property
+    def has_english(self) -> bool:
+        """Whether an English name is given."""
+        return self.en is not None
+
     def english(self, fallback: str | None = None) -> str:
         """The English name; where none is given, ``fallback`` (an id) if it has no Chinese, else a note.
 
@@ -62,7 +68,7 @@ class Label(Model):
         """
         if self.en is not None:
             return self.en
-        if fallback and not _CJK.search(fallback):
+        if fallback and not CJK.search(fallback):
             return fallback
         return NO_ENGLISH
 

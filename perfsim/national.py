@@ -85,6 +85,14 @@ def _grade_budget(scheme: s.Scheme) -> bool:
 
 
 PROJECT_MINS: list[float | None] = [90, 80, 60, None]
+PROJECT_GRADES = [
+    Label(zh="优", en="excellent"),
+    Label(zh="良", en="good"),
+    Label(zh="中", en="fair"),
+    Label(zh="差", en="poor"),
+]
+"""The national project grades and their cut-offs in % (``project_bands``); a scheme without settings
+(an imported indicator table) gets them."""
 
 TABLE: dict[str, NationalDefault] = {
     entry.id: entry
@@ -102,7 +110,7 @@ TABLE: dict[str, NationalDefault] = {
                 en="Ministry of Finance, Measures for project expenditure performance evaluation "
                 "(Cai Yu [2020] No. 10)",
             ),
-            _bands(["优", "良", "中", "差"], PROJECT_MINS),
+            _bands([g.zh for g in PROJECT_GRADES], PROJECT_MINS),
         ),
         NationalDefault(
             "project_band_cutoffs",

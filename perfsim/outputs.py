@@ -10,6 +10,7 @@ Jinja2 environment with autoescape on, so text from a file can never become mark
 from __future__ import annotations
 
 import fcntl
+import math
 import os
 import re
 import tempfile
@@ -312,6 +313,40 @@ def write_text(path: str | Path, text: str) -> Path:
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def yaml_number(value: float) -> float | int:
+    """A number for a YAML file without float noise: 15 rather than 15.0, 14.99 rather than 14.990000000000002."""
+    rounded = round(float(value), 9)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+def _tidy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    if isinstance(value, float) and math.isfinite(value):
+        return yaml_number(value)
+    return value
+
+
+def yaml_text(data: Mapping[str, Any]) -> str:
+    """A scheme or scenario as YAML text to write: keys in their order, Chinese as it is, numbers tidied.
+
+    Parameters
+    ----------
+    data
+        Plain data (dicts, lists, strings, numbers), e.g. a scheme's ``model_dump``.
+
+    Returns
+    -------
+    str
+        Block-style YAML (lines up to 100 characters); every finite float written by :func:`yaml_number`.
+    """
+    import yaml
+
+    return str(yaml.safe_dump(_tidy(dict(data)), allow_unicode=True, sort_keys=False, width=100))
+
+
 # ---------------------------------------------------------------- tables safe for spreadsheets
 
 
@@ -504,8 +539,3 @@ def markup(text: str) -> Any:
 def write_html(path: str | Path, template: str, **context: Any) -> Path:
     """Render a template (autoescaped) and write it atomically."""
     return write_text(path, render_html(template, **context))
-
-
-def html_table(rows: pd.DataFrame, formats: Mapping[str, Callable[[object], str]] | None = None) -> Any:
-    """An escaped HTML table of a frame: headers and cells are text, never markup."""
-    return markup(render_html("table.html.j2", frame=rows, formats=formats or {}))

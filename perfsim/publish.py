@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from .analysis.metrics import require_grading
 from .briefing import note, note_html
 from .errors import PerfsimError
 from .labels import check_lang, pick
@@ -117,7 +118,7 @@ def brief(
     scenario: str | Path | Scenario,
     out_dir: str | Path,
     *,
-    vs: str | Path | None = None,
+    vs: str | Path | Scenario | None = None,
     params: Mapping[str, float] | None = None,
     lang: str = "zh",
     name: str | None = None,
@@ -132,7 +133,7 @@ def brief(
     out_dir
         The folder the note goes into (made if missing).
     vs
-        A baseline scenario on the same units.
+        A baseline scenario on the same units (a file, a bundled name or a loaded scenario).
     params
         Parameter changes (a variant of ``scenario``).
     lang
@@ -152,14 +153,10 @@ def brief(
     check_lang(lang)
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)  # errors before any kernel
     spec = loaded.spec
-    baseline = load_scenario(vs) if vs is not None else None
+    baseline = vs if isinstance(vs, Scenario) or vs is None else load_scenario(vs)
     for which in (loaded, baseline):
-        if which is not None and not which.compiled.scheme.grading.graded:
-            raise PerfsimError(
-                f"scenario '{which.spec.id}': this scheme has no grading, and a briefing note compares grades",
-                hint="add grading.bands or grading.rank_tiers to the scheme; perfsim evaluate and explain "
-                "report its totals and ranks",
-            )
+        if which is not None:
+            require_grading(which.compiled, f"scenario '{which.spec.id}': a briefing note, which compares grades,")
     body = note_html(note(loaded, params, baseline, lang))
     target = inside(
         out_dir, (name or note_stem(spec.id, params, baseline.spec.id if baseline else None, lang)) + ".html"
@@ -181,7 +178,7 @@ def brief(
             log_output=False,
             parameters={
                 "scenario": str(loaded.path.resolve()),
-                "baseline": str(Path(vs).resolve()) if vs else "",
+                "baseline": str(baseline.path.resolve()) if baseline else "",
                 "params": dict(params or {}),
                 "lang": lang,
                 "content": str(content),

@@ -230,9 +230,9 @@ def rank_rewards(
     """
     shape = total.shape
     best = rank_within_groups([np.where(ranked, total, -np.inf)], groups, ("competition", "ordinal", "block_last"))
-    worst = rank_within_groups([np.where(ranked, -total, -np.inf)], groups, ("competition", "ordinal"))
+    worst = rank_within_groups([np.where(ranked, -total, -np.inf)], groups, ("competition",))
     assert best.competition is not None and best.ordinal is not None and best.block_last is not None
-    assert worst.competition is not None and worst.ordinal is not None
+    assert worst.competition is not None
     size_g = np.zeros((shape[0], n_groups), dtype=np.int64)
     for g in range(n_groups):  # a loop over groups, not units
         size_g[:, g] = ranked[:, groups == g].sum(axis=1)

@@ -17,6 +17,7 @@ from .compile import CompiledClass
 from .engine import Evaluation
 from .errors import PerfsimError
 from .leaf_inputs import filled_by_mean, missing_cells
+from .models import CJK
 from .rules import BudgetChange
 from .units_of_units import roll_up
 
@@ -78,7 +79,7 @@ def results_frame(evaluation: Evaluation, draw: int = 0) -> pd.DataFrame:
             "bonus": pick(np.broadcast_to(ev.bonus, (ev.bonus.shape[0], n))),
             "deduction": pick(np.broadcast_to(ev.deduction, (ev.deduction.shape[0], n))),
             "total": total,
-            "percent": np.round(total * 100.0 / compiled.scheme.total, 9),
+            "percent": np.round(total * 100.0 / (ev.full if ev.full is not None else compiled.scheme.total), 9),
             "grade": [grades[g].zh for g in pick(ev.grade)] if grades else None,
             "grade_en": [grades[g].english() for g in pick(ev.grade)] if grades else None,
             "band_grade": [grades[g].zh for g in pick(ev.band_grade)] if grades else None,
@@ -160,7 +161,6 @@ _TIME_UNITS = [
 ]
 
 _ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 
 class _Say:
@@ -183,7 +183,7 @@ class _Say:
         """Free text of the scheme (a flag's effect) in a one-language trace only if written in that language."""
         if text is None or self.lang == "both":
             return text
-        foreign = _ASCII_WORD.search(text) if self.lang == "zh" else _CJK.search(text)
+        foreign = _ASCII_WORD.search(text) if self.lang == "zh" else CJK.search(text)
         return None if foreign else text
 
 
@@ -564,6 +564,7 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0, *, lang: str = "bo
         ),
     )
     _tree_lines(trace, ev, cc, ci, u, draw, say)
+    full = cc.full_mark  # the unit's class's full mark (满分), the scheme total unless the class states its own
     weighted = at(ev.weighted)
     na = [name for name, mask in data.not_applicable.items() if mask[u]]
     na_names = _column_names(cc, scheme)
@@ -571,18 +572,18 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0, *, lang: str = "bo
     trace.add(
         say.step("sections"),
         say(
-            f"weighted sum 加权合计: {_fmt(weighted)} of {_fmt(scheme.total)}"
+            f"weighted sum 加权合计: {_fmt(weighted)} of {_fmt(full)}"
             + (f" (rescaled to the points that apply; 不适用: {', '.join(na)})" if na else ""),
-            f"加权合计：{_num(weighted)} 分（满分 {_num(scheme.total)} 分"
+            f"加权合计：{_num(weighted)} 分（满分 {_num(full)} 分"
             + (f"；按适用指标的分值折算，不适用：{'、'.join(na_words)}" if na else "")
             + "）",
-            f"weighted sum: {_num(weighted)} of {_num(scheme.total)}"
+            f"weighted sum: {_num(weighted)} of {_num(full)}"
             + (f" (rescaled to the points that apply; not applicable: {', '.join(na_words)})" if na else ""),
         ),
     )
     if scheme.adjustments is not None:
         _adjustment_lines(trace, ev, u, at, say)
-    lo, hi = scheme.clamp.min, scheme.clamp_max
+    lo, hi = scheme.clamp.min, scheme.class_clamp_max(cc.id)
     clamped = bool(np.asarray(ev.clamped)[min(draw, ev.clamped.shape[0] - 1), u])
     lo_text, hi_text = (_fmt(lo) if lo is not None else "-∞"), (_fmt(hi) if hi is not None else "∞")
     trace.add(
@@ -643,13 +644,13 @@ def explain(evaluation: Evaluation, unit: str, draw: int = 0, *, lang: str = "bo
                 f"{veto.name.english(veto.id)}: {effect[veto.scope]}",
             ),
         )
-    pct = round(total * 100 / scheme.total, 9)
+    pct = round(total * 100 / full, 9)
     trace.add(
         say.step("total"),
         say(
-            f"total 总分 {_fmt(total)} = {_fmt(pct)}% of {_fmt(scheme.total)}",
-            f"总分 {_num(total)} 分，为满分 {_num(scheme.total)} 分的 {_num(pct)}%",
-            f"total {_num(total)} points, {_num(pct)}% of the full {_num(scheme.total)}",
+            f"total 总分 {_fmt(total)} = {_fmt(pct)}% of {_fmt(full)}",
+            f"总分 {_num(total)} 分，为满分 {_num(full)} 分的 {_num(pct)}%",
+            f"total {_num(total)} points, {_num(pct)}% of the full {_num(full)}",
         ),
     )
     _grade_lines(trace, ev, u, draw, hits, say)
@@ -760,11 +761,11 @@ def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.V
             ),
         )
     elif g.bands is not None:
-        cut = ev.cutoffs[min(draw, ev.cutoffs.shape[0] - 1)]
+        cut = ev.cutoffs_of(u, draw)  # in the unit's own points (its class's full mark)
         row = g.bands[band]
         percent = g.basis == "percent"
         unit_word = "%" if percent else say(" points", " 分", " points")
-        scale = 100.0 / scheme.total if percent else 1.0
+        scale = 100.0 / compiled.classes[int(data.class_index[u])].full_mark if percent else 1.0
         show = _fmt if say.lang == "both" else _num
         if band < len(cut):
             lower = f"{'≥' if row.min_inclusive else '>'} {show(cut[band] * scale)}{unit_word}"
@@ -782,6 +783,18 @@ def _grade_lines(trace: Trace, ev: Evaluation, u: int, draw: int, hits: list[s.V
                 f"{row.grade.english()}: {lower}{upper}",
             ),
         )
+        own = compiled.classes[int(data.class_index[u])]
+        if g.points_of is not None and g.points_of != own.id:  # cut-offs written in another class's points
+            ref = scheme.full_mark(g.points_of)
+            trace.add(
+                say.step("bands"),
+                say(
+                    f"cut-offs in points of {g.points_of} (out of {_fmt(ref)}), scaled to {_fmt(own.full_mark)}",
+                    f"分数线按{g.points_of}满分 {_num(ref)} 分写出，按本类满分 {_num(own.full_mark)} 分等比例折算",
+                    f"cut-offs are written in points of {g.points_of} (out of {_num(ref)}), scaled to this "
+                    f"class's full {_num(own.full_mark)}",
+                ),
+            )
         for line in gt.condition_lines(ev, u, draw, say):
             trace.add(say.step("bands"), line)
     if compiled.not_assessed(data)[u]:

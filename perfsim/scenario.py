@@ -8,9 +8,6 @@ notebooks, ``perfsim evaluate``, batches and briefings all start from one.
 
 from __future__ import annotations
 
-import difflib
-import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -18,13 +15,15 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .compile import CompiledScheme, compile_scheme
-from .data import MAX_DATA_BYTES, UnitData, load_units
+from .data import UnitData, load_units
 from .errors import PerfsimError, near
-from .inputs import check_file, read_bytes, read_head, read_text
+from .inputs import check_file, read_head
 from .models import Model
-from .outputs import check_output_folder, write_atomic, write_text
+from .scenario_files import bundled_scenarios_folder as bundled_scenarios_folder
+from .scenario_files import find_file as find_file
+from .scenario_files import init_scenario as init_scenario
+from .scenario_files import resolve_scenario
 from .scheme import Id, Label, Scheme, load_scheme, read_yaml_model, read_yaml_model_doc
-from .yamlsafe import MAX_YAML_BYTES
 
 Text = Label | str
 """A text a note or listing shows: ``{zh, en}``, or one plain string (a note in the other language
@@ -235,81 +234,6 @@ def named_by(exc: PerfsimError, referrer: Path, field: str, line: int | None) ->
     return exc
 
 
-def find_file(path: str | Path) -> Path:
-    """A path as given, else relative to the working folder's parents (notebooks run in ``notebooks/``),
-    else a bundled scenario of that name or path (``scenarios/qitai-county.yaml`` from an installed wheel)."""
-    candidate = Path(path)
-    if candidate.exists() or candidate.is_absolute():
-        return candidate
-    for parent in Path.cwd().parents[:3]:
-        if (parent / candidate).exists():
-            return parent / candidate
-    bundled = bundled_scenarios_folder()
-    if bundled is not None:
-        inside = candidate.parts[1:] if candidate.parts[:1] == ("scenarios",) else candidate.parts
-        if inside and (bundled.joinpath(*inside)).is_file():
-            return bundled.joinpath(*inside)
-    raise PerfsimError(
-        f"{path} does not exist (looked in {Path.cwd()} and up to three folders above)",
-        hint="give a path relative to the repository root, or an absolute one",
-    )
-
-
-def bundled_scenarios_folder() -> Path | None:
-    """The scenarios shipped with perfsim: ``perfsim/scenarios`` in an installed wheel, else the
-    checkout's top-level ``scenarios/`` folder (a source or editable install); ``None`` if neither.
-
-    Returns
-    -------
-    Path or None
-        The folder holding ``<name>.yaml`` scenario files and their ``schemes/`` and ``data/``.
-    """
-    package = Path(__file__).resolve().parent
-    for folder in (package / "scenarios", package.parent / "scenarios"):
-        if folder.is_dir() and any(folder.glob("*.yaml")):
-            return folder
-    return None
-
-
-def resolve_scenario(name: str | Path) -> Path:
-    """A scenario file named by path, or by the name of a bundled scenario.
-
-    Parameters
-    ----------
-    name
-        A path (used as it is when it exists, or when it has a folder part), or a bundled
-        scenario's name with or without ``.yaml`` (``qitai-county``), found in
-        :func:`bundled_scenarios_folder` from any working folder.
-
-    Returns
-    -------
-    Path
-        The scenario file (its existence and kind are checked by the reader).
-
-    Raises
-    ------
-    PerfsimError
-        When a bare name is neither a file here nor a bundled scenario: the message lists the
-        bundled names, the closest first.
-    """
-    path = Path(name)
-    if path.exists() or len(path.parts) != 1 or path.suffix.lower() not in ("", ".yaml", ".yml"):
-        return path
-    bundled = bundled_scenarios_folder()
-    stem = path.stem if path.suffix else path.name
-    if bundled is not None and (bundled / f"{stem}.yaml").is_file():
-        return bundled / f"{stem}.yaml"
-    names = sorted(p.stem for p in bundled.glob("*.yaml")) if bundled is not None else []
-    close = difflib.get_close_matches(stem, names, n=1)
-    if close:
-        hint = f"did you mean '{close[0]}'? (`perfsim list` lists the bundled scenarios)"
-    elif names:
-        hint = f"give a scenario file's path or a bundled name: {', '.join(names)}"
-    else:
-        hint = f"check the path (a relative path starts from {Path.cwd()})"
-    raise PerfsimError("does not exist here, and no bundled scenario has that name", file=path, hint=hint)
-
-
 def list_scenarios(folder: str | Path) -> list[tuple[Path, ScenarioFile]]:
     """Scenario files directly in ``folder``, sorted by file name.
 
@@ -331,79 +255,3 @@ def list_scenarios(folder: str | Path) -> list[tuple[Path, ScenarioFile]]:
             hint="run from the repository root or name the folder: perfsim list path/to/scenarios",
         )
     return [(p, read_scenario_file(p)) for p in sorted(folder.glob("*.yaml")) if p.is_file() and is_scenario_file(p)]
-
-
-_TOP_KEY = r"^{key}[ \t]*:[ \t]*(?P<value>[^#\n]*?)[ \t]*(?:#.*)?$"
-
-
-def _set_top_key(text: str, key: str, value: str, file: Path) -> str:
-    """``text`` with the value of one top-level ``key: value`` line replaced (comments elsewhere kept)."""
-    pattern = re.compile(_TOP_KEY.format(key=re.escape(key)), re.MULTILINE)
-    found = pattern.findall(text)
-    if len(found) != 1:
-        raise PerfsimError(
-            f"cannot copy: '{key}:' is not written on one line of its own",
-            file=file,
-            field=key,
-            hint=f"write '{key}: ...' on one line at the start of the file",
-        )
-    # a JSON string is a YAML double-quoted scalar: any file name stays one value
-    return pattern.sub(lambda _: f"{key}: {json.dumps(value, ensure_ascii=False)}", text, count=1)
-
-
-def init_scenario(name: str, source: str | Path = "qitai-county", *, into: str | Path = ".") -> Path:
-    """Copy a scenario, its scheme and its data into a new folder ``into/name`` to edit.
-
-    The copy is laid out as the bundled scenarios are (``name/name.yaml``, ``name/schemes/…``,
-    ``name/data/…``); the scenario's ``scheme:`` and ``data:`` are rewritten to point at the
-    copies and its ``id`` becomes ``name`` (briefing notes are then named after the copy).
-
-    Parameters
-    ----------
-    name
-        The new scenario's id and folder name (letters, digits, Chinese characters, ``_`` and ``-``).
-    source
-        A scenario file or a bundled scenario's name (default ``qitai-county``).
-    into
-        The folder in which ``name/`` is created (default: the working folder).
-
-    Returns
-    -------
-    Path
-        The new scenario file.
-
-    Raises
-    ------
-    PerfsimError
-        For a name that is not a plain folder name, a folder ``name`` that already exists
-        (nothing is overwritten), or any mistake in the source scenario (checked before writing).
-    """
-    if not re.fullmatch(r"[A-Za-z0-9_\-\u3400-\u9fff]{1,64}", name):
-        raise PerfsimError(
-            f"'{name}' is not a plain name",
-            field="NAME",
-            hint="use letters, digits, Chinese characters, '_' and '-' (at most 64), e.g. my-county",
-        )
-    target = Path(into) / name
-    if target.exists() or target.is_symlink():
-        raise PerfsimError(
-            "the folder already exists; perfsim init never writes over files",
-            file=target,
-            hint="choose another name, or move that folder away",
-        )
-    check_output_folder(target)
-    loaded = load_scenario(source)  # every mistake in the source reported before anything is written
-    scheme_file = loaded.path.parent / loaded.spec.scheme
-    data_file = loaded.path.parent / loaded.spec.data
-    text = read_text(loaded.path, limit=MAX_YAML_BYTES, what="scenario file")
-    scheme_text = read_text(scheme_file, limit=MAX_YAML_BYTES, what="scheme file")
-    data_bytes = read_bytes(data_file, limit=MAX_DATA_BYTES, what="data file")
-    new_scheme = f"schemes/{scheme_file.name}"
-    new_data = f"data/{data_file.name}"
-    for key, value in (("scheme", new_scheme), ("data", new_data), ("id", name)):
-        text = _set_top_key(text, key, value, loaded.path)
-    out = target / f"{name}.yaml"
-    write_text(target / new_scheme, scheme_text)
-    write_atomic(target / new_data, lambda tmp: tmp.write_bytes(data_bytes))
-    write_text(out, text)
-    return out

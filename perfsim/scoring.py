@@ -58,6 +58,7 @@ class BandArrays:
         # values below every band score 0 (an implicit last row)
         self.low = np.array([*lows, 0.0]) / nominal_points
         self.high = np.array([*highs, 0.0]) / nominal_points
+        self.mid = (self.low + self.high) / 2
         self.pick = table.pick
         self.labels = [b.grade for b in rows]
         uppers = [np.inf, *[b.min if b.min is not None else -np.inf for b in rows[:-1]]]
@@ -66,6 +67,13 @@ class BandArrays:
 
     def band_index(self, value: Array) -> NDArray[np.int64]:
         """Index of the band each value falls in (``len(bands)`` = below every band)."""
+        finite = np.isfinite(self.mins)
+        alike = self.inclusive[finite]
+        if alike.all() or not alike.any():
+            # the count of bounds above each value (or at it, for exclusive bounds), by one binary search
+            bounds = np.sort(self.mins[finite])
+            at = bounds.searchsorted(value, side="right" if alike.all() else "left")
+            return np.asarray(bounds.size - at, dtype=np.int64)
         idx = np.zeros(np.shape(value), dtype=np.int64)
         for m, inc in zip(self.mins, self.inclusive):
             if np.isfinite(m):
@@ -74,13 +82,13 @@ class BandArrays:
 
     def points(self, value: Array) -> Array:
         idx = self.band_index(value)
-        low, high = self.low[idx], self.high[idx]
         if self.pick == "low":
-            return low
+            return self.low[idx]  # type: ignore[no-any-return]
         if self.pick == "high":
-            return high
+            return self.high[idx]  # type: ignore[no-any-return]
         if self.pick == "mid":
-            return (low + high) / 2
+            return self.mid[idx]  # type: ignore[no-any-return]
+        low, high = self.low[idx], self.high[idx]
         lo, up = self.lowers[idx], self.uppers[idx]
         span = up - lo
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -102,9 +102,9 @@ def client_for(scheduler: Any) -> Iterator[Any]:
         yield scheduler  # the caller's client: theirs to close
         return
     if isinstance(scheduler, str):
-        from .batch import _connect  # refuses a bad or unreachable address with a clear message
+        from .batch import connect  # refuses a bad or unreachable address with a clear message
 
-        client = _connect(scheduler)
+        client = connect(scheduler)
     elif hasattr(scheduler, "scheduler_address"):
         from distributed import Client
 

@@ -84,6 +84,43 @@ def _text_attribute(ev: Evaluation, name: str, what: str) -> NDArray[np.str_]:
     return values
 
 
+def _check_one_full_mark(
+    ev: Evaluation,
+    names: NDArray[np.str_],
+    parent_of: NDArray[np.int64],
+    group_index: NDArray[np.int64],
+    group_names: list[str],
+) -> None:
+    """Refuse parents that combine, or are ranked against, totals out of different full marks (classes
+    with their own ``total``): a mean of 100-point and 120-point totals means nothing, nor does their rank."""
+    assert ev.full is not None
+    rule = ev.compiled.scheme.roll_up
+    grouped = rule is not None and rule.group_by is not None
+    lowest = np.full(names.size, np.inf)
+    highest = np.full(names.size, -np.inf)
+    np.minimum.at(lowest, parent_of, ev.full)
+    np.maximum.at(highest, parent_of, ev.full)
+    mixed = np.flatnonzero(lowest != highest)
+    if mixed.size:
+        raise DataError(
+            f"members of '{names[int(mixed[0])]}' are scored out of different full marks "
+            f"({lowest[mixed[0]]:g} and {highest[mixed[0]]:g}); their totals cannot be combined",
+            file=ev.data.source,
+            field=rule.attribute if rule is not None else None,
+            hint="give a parent members of classes with one full mark",
+        )
+    for g in np.unique(group_index):
+        marks = np.unique(lowest[group_index == g])
+        if marks.size > 1:
+            raise DataError(
+                f"parents of different full marks ({', '.join(f'{m:g}' for m in marks)}) would be ranked together"
+                + (f" in group '{group_names[int(np.flatnonzero(group_index == g)[0])]}'" if grouped else ""),
+                file=ev.data.source,
+                field="roll_up.group_by",
+                hint="state roll_up.group_by: a text attribute that puts parents of each full mark in their own group",
+            )
+
+
 def roll_up(ev: Evaluation) -> RollUpResult | None:
     """Score and rank the parents of a scheme with ``roll_up`` (None for a scheme without one).
 
@@ -141,6 +178,8 @@ def roll_up(ev: Evaluation) -> RollUpResult | None:
             )
         group_index = per_parent.argmax(axis=1).astype(np.int64)
         group_names = [str(codes[g]) for g in group_index]
+    if ev.compiled.scheme.full_marks_differ and ev.full is not None:
+        _check_one_full_mark(ev, names, parent_of, group_index, group_names)
     ranking = rank_within_groups([score], group_index, ("competition",))
     assert ranking.competition is not None
     return RollUpResult(

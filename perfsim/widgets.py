@@ -282,7 +282,7 @@ def _target_in(target: str, grades: list[Label], lang: str) -> str:
         return target
     word, rest = match.groups()
     for grade in grades:
-        if word == grade.zh and (lang == "zh" or grade.en is not None):
+        if word == grade.zh and (lang == "zh" or grade.has_english):
             return f"{pick(grade, lang)}{rest}"
     return target
 

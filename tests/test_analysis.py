@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import perfsim
 from perfsim import analysis as a
+from perfsim.analysis.weights import fit_tier
 
 from conftest import ROOT, label, leaf, make_scheme, run
 
@@ -60,6 +61,42 @@ def test_tier_preserving_sampler_keeps_sums_and_means(qitai, method):
         if method == "dirichlet":
             se = block.std(axis=0) / np.sqrt(len(block))
             assert np.all(np.abs(block.mean(axis=0) - tier.nominal) <= 4 * se + 1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.floats(0, 1e3, allow_subnormal=False), min_size=3, max_size=3).filter(lambda r: sum(r) > 1e-6),
+        min_size=1,
+        max_size=8,
+    ),
+    total=st.floats(1, 200),
+)
+def test_property_fit_tier_keeps_the_tier_sum_and_the_proportions(rows, total):
+    # review finding 5: the one tier-sum helper used by the sampler, reach's levers and its instability draws
+    tier = a.Tier("all", "(total)", ("points:x", "points:y", "points:z"), (total / 2, total / 4, total / 4))
+    points = np.array(rows)
+    fitted = fit_tier(tier, points.copy())
+    assert np.all(fitted >= 0)
+    assert np.allclose(fitted.sum(axis=1), total, rtol=1e-12, atol=0)
+    expected = points * (total / points.sum(axis=1, keepdims=True))
+    assert np.allclose(fitted, expected, rtol=1e-9, atol=1e-9 * total)
+
+
+def test_reach_levers_keep_every_tier_sum_through_the_shared_helpers(qitai):
+    from perfsim.analysis.reach_levers import parse_levers
+
+    compiled, _ = qitai
+    free = parse_levers(["weights:*"], compiled, None)
+    one = parse_levers(["points:department/public"], compiled, None)
+    rng = np.random.default_rng(3)
+    for levers in (free, one):
+        values = levers.decode(rng.uniform(0, 1, (50, sum(b.size for b in levers.blocks))))
+        for tier in a.tiers(compiled):
+            if all(p in values for p in tier.params):
+                block = np.stack([np.broadcast_to(values[p], 50) for p in tier.params], axis=1)
+                assert np.all(block >= 0)
+                assert np.allclose(block.sum(axis=1), tier.total, rtol=0, atol=1e-9)
 
 
 def test_sweep_renormalises_siblings_and_says_so(qitai):

@@ -142,10 +142,20 @@ def in_viewport(page, selector) -> bool:
     )
 
 
+def settles_in_viewport(page, selector, seconds: float = 15) -> bool:
+    """Wholly on screen once the view has settled: a chart is redrawn (its svg replaced) after each change."""
+    deadline = time.monotonic() + seconds
+    while not in_viewport(page, selector):
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(250)
+    return True
+
+
 def cause_and_effect_in_view(page, name: str) -> None:
     """The lever ``name`` and its effect (grade counts, cost line, chart) on one screen at once."""
     for selector in (lever(page, name), ".grade-counts", ".perfsim-cost", ".vega-embed svg"):
-        assert in_viewport(page, selector), selector
+        assert settles_in_viewport(page, selector), selector
 
 
 def test_results_are_in_view_and_levers_read_as_indicators(page):

@@ -469,6 +469,26 @@ def test_old_xls_named_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     data_refused(tmp_path, capsys, data, ".xls")
 
 
+def test_a_zip_that_is_no_workbook_is_refused_in_our_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # review finding 6: the data reader passed openpyxl's own text on ("There is no item named
+    # '[Content_Types].xml' in the archive"); both workbook readers now go through inputs.read_workbook
+    import zipfile
+
+    from perfsim.tables import import_table
+
+    data = tmp_path / "units.xlsx"
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("readme.txt", "not a workbook")
+    err = data_refused(tmp_path, capsys, data, "cannot read Excel workbook: it is damaged", "re-save it in Excel")
+    assert "Content_Types" not in err and "archive" not in err
+    with pytest.raises(perfsim.PerfsimError) as caught:
+        import_table(data)
+    assert caught.value.message == "cannot read Excel workbook: it is damaged"
+    table = write(tmp_path, "old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    with pytest.raises(perfsim.PerfsimError, match=r"old Excel 97-2003 workbook \(\.xls\), not an \.xlsx"):
+        import_table(table)
+
+
 def test_zip_bomb_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
     monkeypatch.setattr(perfsim.data, "MAX_XLSX_EXPANDED", 1000)
     data = workbook(tmp_path / "bomb.xlsx", {"Sheet1": unit_rows()})

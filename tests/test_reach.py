@@ -282,7 +282,15 @@ def test_cli_reach_writes_a_solved_scenario_that_meets_the_targets(tmp_path, cap
     assert (ev.grade[0] == 0).mean() <= 0.20 and (ev.grade[0] == 3).mean() >= 0.10
     sources = [d.source for d in solved.spec.defaults]
     assert "target:优秀<=20%" in sources and "target:不合格>=10%" in sources
-    assert any(s and s.startswith("cutoff:") for s in sources)
+    assert any(s and s.startswith("moved:cutoff:") for s in sources)
+    # a bundled scenario's data is copied beside the solved one, so the three files move together
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    for written in tmp_path.glob("solved.*"):
+        written.rename(moved / written.name)
+    assert sorted(p.name for p in moved.iterdir()) == ["solved.data.csv", "solved.scheme.yaml", "solved.yaml"]
+    again = load_scenario(moved / "solved.yaml")
+    assert np.array_equal(perfsim.evaluate(again.compiled, again.data).grade, ev.grade)
 
 
 @pytest.mark.parametrize(
@@ -382,6 +390,22 @@ def test_note_of_a_solved_scenario_shows_targets_values_and_moves(tmp_path, lang
         assert not english_words(section)
 
 
+def test_note_finds_reach_moves_by_their_source_whatever_the_reason_says(tmp_path):
+    # review finding 9: the moves were found by comparing the English reason text, so a scenario whose
+    # reasons were reworded (or translated) lost them from its note
+    from perfsim.briefing import solved_section
+    from perfsim.cli import main
+
+    out = tmp_path / "solved.yaml"
+    argv = ["reach", "qitai-county", "--target", "优秀<=16%", "--target", "不合格>=11%", "--lever", "cutoff:*"]
+    assert main([*argv, "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.count("solved by perfsim reach") >= 4
+    out.write_text(text.replace("solved by perfsim reach", "agreed at the 2025 budget meeting"), encoding="utf-8")
+    section = solved_section(load_scenario(out), {}, "en")
+    assert section is not None and len(section["moved"]) == 2  # 优秀 and 合格 cut-offs
+
+
 def test_note_of_a_scenario_not_solved_has_no_such_section(qitai):
     from perfsim.briefing import note
 
@@ -422,3 +446,50 @@ def test_cli_reach_from_a_scheme_and_data_writes_the_scheme(tmp_path, capsys):
     ev = perfsim.evaluate(compiled, perfsim.load_units(QITAI_DATA, compiled))
     assert (ev.grade[0] == 0).mean() <= 0.16
     assert compiled.parameters["cutoff:优秀"].nominal > 90
+
+
+# 水利部《水利安全生产标准化评审管理暂行办法》 grades (see test_rules_grading.WATER_SAFETY_BANDS): 一级 ≥ 90 and
+# every first-level item ≥ 70 % of its points; 二级 ≥ 80 and ≥ 70 %; 三级 ≥ 70 and ≥ 60 %; else 不达标.
+WATER_SAFETY = [
+    {"grade": label("一级", "level 1"), "min": 90, "sections_min": 0.7},
+    {"grade": label("二级", "level 2"), "min": 80, "sections_min": 0.7},
+    {"grade": label("三级", "level 3"), "min": 70, "sections_min": 0.6},
+    {"grade": label("不达标", "not met")},
+]
+
+
+def test_cutoffs_with_compound_band_conditions_reach_a_feasible_target():
+    # review finding 2: the exact search graded from totals alone and called this target infeasible.
+    # Site marks 100, 95, 90, 66.7 ×3, 50 ×2, 80, 85 (others full): totals 100, 98.5, 97, 90 ×3, 85 ×2, 94, 95.5;
+    # the 66.7 % and 50 % sites miss the 70 % condition, so no unit is 二级 as written; 一级 above 94 makes one.
+    def section(id: str, points: float, child: str) -> dict:
+        return {"id": id, "name": label(id), "points": points, "children": [leaf(child, points)]}
+
+    scheme = make_scheme(
+        [section("目标", 40, "a"), section("制度", 30, "b"), section("现场", 30, "c")], grading={"bands": WATER_SAFETY}
+    )
+    compiled = perfsim.compile_scheme(scheme)
+    marks = [100, 95, 90, 200 / 3, 200 / 3, 200 / 3, 50, 50, 80, 85]
+    data = perfsim.load_units(
+        pd.DataFrame({"unit": [f"u{i}" for i in range(10)], "a": 100, "b": 100, "c": marks}), compiled
+    )
+    assert "二级" not in perfsim.evaluate(compiled, data).grade_labels()
+    solved = reach(compiled, data, ["二级>=10%"], ["cutoff:*"])
+    assert solved.feasible
+    grades = perfsim.evaluate(compiled, data, solved.values).grade_labels()
+    assert grades.count("二级") >= 1
+    assert 94 <= solved.values["cutoff:一级"] <= 95.5
+
+
+def test_cutoffs_with_a_grade_down_veto_are_checked_by_evaluation():
+    # review finding 2: 降一档 (国资委 2014 安全生产考核细则, see test_rules_grading.DOWN) grades on more than
+    # the total; the 99-point unit with an accident is 良好, so 优秀 needs the cut-off at or below 85.
+    down = [{"id": "accident", "name": label("安全责任事故", "safety accident"), "scope": "grade_down"}]
+    compiled = perfsim.compile_scheme(make_scheme([leaf("x", 100)], vetoes=down))
+    data = perfsim.load_units(
+        pd.DataFrame({"unit": ["a", "b", "c"], "x": [99, 85, 70], "accident": [1, 0, 0]}), compiled
+    )
+    assert "优秀" not in perfsim.evaluate(compiled, data).grade_labels()
+    solved = reach(compiled, data, ["优秀>=1"], ["cutoff:*"])
+    assert solved.feasible
+    assert perfsim.evaluate(compiled, data, solved.values).grade_labels().count("优秀") >= 1

@@ -467,3 +467,65 @@ def test_brief_says_the_scheme_has_no_grading(tmp_path):
     assert done.returncode == 2, done.stdout + done.stderr
     assert "this scheme has no grading" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _self_evaluation(tmp_path: Path) -> tuple[perfsim.CompiledScheme, perfsim.UnitData]:
+    (tmp_path / "s.yaml").write_text(SELF_EVALUATION_YAML, encoding="utf-8")
+    (tmp_path / "d.csv").write_text(
+        "unit,name,output,benefit,satisfaction,execution\nP1,项目一,90,80,95,100\nP2,项目二,70,60,90,85\n",
+        encoding="utf-8",
+    )
+    compiled = perfsim.compile_scheme(perfsim.load_scheme(tmp_path / "s.yaml"))
+    return compiled, perfsim.load_units(tmp_path / "d.csv", compiled)
+
+
+def test_self_evaluation_results_workbook_has_no_grade_columns(tmp_path):
+    # review finding 1: the workbook writer read frame["grade"], which a form without grading has not
+    _self_evaluation(tmp_path)
+    done = _cli("evaluate", "s.yaml", "d.csv", "-o", "r.xlsx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert book.sheetnames == ["项目支出绩效自评表"]  # no 等次汇总 sheet
+    headings = [c.value for c in book.worksheets[0][1]]
+    assert "总分" in headings and "名次" in headings and "等次" not in headings
+    assert [row[headings.index("总分")] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == [
+        88.5,
+        70.5,
+    ]  # 45 + 24 + 9.5 + 10; 35 + 18 + 9 + 8.5, as in the test above
+
+
+def test_analyses_of_grades_refuse_a_scheme_without_grading(tmp_path):
+    # review finding 1: each of these crashed (stack of nothing, grades[lowest]) on a form without grading
+    from perfsim import analysis
+    from perfsim.analysis.reach_defaults import suggestions
+
+    compiled, data = _self_evaluation(tmp_path)
+    ev = perfsim.evaluate(compiled, data, ranks=True)
+    calls = {
+        "a weight Monte Carlo": lambda: analysis.weight_monte_carlo(compiled, data, n=8),
+        "global sensitivity": lambda: analysis.morris(compiled, data, analysis.weight_factors(compiled), 4),
+        "Sobol": lambda: analysis.sobol(compiled, data, analysis.weight_factors(compiled), n=64),
+        "a comparison": lambda: analysis.compare(ev, ev),
+        "reach": lambda: suggestions(compiled, data),
+        "the grade-margin table": lambda: analysis.grade_margins(ev),
+        "noise reliability": lambda: analysis.noise_reliability(compiled, data, {"output": 1.0}, draws=8),
+        "a tornado": lambda: analysis.tornado(compiled, data, [("weight:output", 0.4, 0.6)]),
+        "the gaming check": lambda: analysis.gaming_check(compiled, data),
+    }
+    for what, call in calls.items():
+        with pytest.raises(SchemeError, match="needs grades, and this scheme has no grading") as caught:
+            call()
+        assert caught.value.field == "grading" and "grading.bands or grading.rank_tiers" in str(caught.value)
+        assert what.split()[-1] in caught.value.message or what == "Sobol", what
+
+
+def test_reach_on_a_scheme_without_grading_exits_2(tmp_path):
+    _self_evaluation(tmp_path)
+    done = _cli("reach", "s.yaml", "d.csv", "--target", "优秀<=20%", "--lever", "weights:*", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "this scheme has no grading: only instability<=N" in done.stderr and "Traceback" not in done.stderr
+    # ranks still move with the weights: a self-evaluation form can be designed for rank stability
+    done = _cli("reach", "s.yaml", "d.csv", "--target", "instability<=1", "--lever", "weights:*", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr

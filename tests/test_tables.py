@@ -9,6 +9,7 @@ here with openpyxl the way the national 项目支出绩效评价指标体系 (�
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -122,6 +123,20 @@ def test_hand_made_table_is_read_and_each_unreadable_cell_reported(tmp_path: Pat
     assert compiled.grades[int(ev.grade[0, 0])].zh == "中"
 
 
+def test_imported_table_english_words_hold_no_chinese(tmp_path: Path) -> None:
+    # review finding 3: names were written {"zh": name, "en": name}, so English outputs said "points for 产出"
+    from perfsim.labels import parameter_words
+
+    result = import_table(_hand_made(tmp_path / "hand.xlsx"))
+    compiled = perfsim.compile_scheme(result.scheme)
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    words = {name: parameter_words(compiled, name, "en").name for name in compiled.parameters.params}
+    assert words and not [w for w in words.values() if cjk.search(w)], words
+    assert words["cutoff:优"] == "cut-off for excellent"  # the national project grades, 财预〔2020〕10号
+    assert parameter_words(compiled, "points:产出", "zh").name == "产出 分值"
+    assert result.scheme.name.en is None and result.scheme.name.zh == "某县2024年项目支出绩效评价指标体系"
+
+
 def test_tier_points_columns_and_a_row_merged_across_tiers(tmp_path: Path) -> None:
     """一级指标 | 分值 | 二级指标 | 分值: each 分值 column belongs to the tier on its left, and
     工作实绩's items give 100 for its 80 points; 公众评议 has no second tier (a first-level leaf)."""
@@ -155,7 +170,7 @@ def test_tier_points_columns_and_a_row_merged_across_tiers(tmp_path: Path) -> No
     assert work["points"] == 90 and [c["id"] for c in work["children"]] == ["重点任务", "日常工作"]
     assert public == {
         "id": "公众评议",
-        "name": {"zh": "公众评议", "en": "公众评议"},
+        "name": {"zh": "公众评议"},  # a Chinese table gives no English name
         "points": 10,
         "method": {"method": "score", "scale": 10},
     }

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..engine import Evaluation
 from ..errors import PerfsimError
-from .metrics import money
+from .metrics import money, require_grading
 
 
 @dataclass
@@ -48,6 +48,8 @@ def compare(baseline: Evaluation, reform: Evaluation, draw: int = 0) -> Comparis
     Comparison
         Who changes grade and rank, grade counts before and after, and money against the baseline.
     """
+    for ev in (baseline, reform):
+        require_grading(ev.compiled, "a comparison")
     if [g.zh for g in baseline.compiled.grades] != [g.zh for g in reform.compiled.grades]:
         raise PerfsimError("the two schemes grade differently", hint="compare schemes with the same grades")
     base_units, reform_units = baseline.data.units, reform.data.units

@@ -22,6 +22,7 @@ from ..compile import CompiledScheme
 from ..data import UnitData
 from ..engine import evaluate
 from ..population import Population, value_from_quality
+from .metrics import require_grading
 
 
 def gaming_check(
@@ -42,6 +43,7 @@ def gaming_check(
         One row per intensity: ``mean score``, ``mean true performance`` (0-100), ``share <top grade>``,
         ``grade changes`` against no gaming, and ``score–truth rank correlation``.
     """
+    require_grading(compiled, "the gaming check")
     lam = np.atleast_1d(np.asarray(intensities, dtype=np.float64))
     pop = Population.from_data(compiled, data)
     cost = cost or {}

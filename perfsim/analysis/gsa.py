@@ -23,7 +23,7 @@ from ..data import UnitData
 from ..engine import Evaluation, evaluate
 from ..errors import ParameterError
 from ..stream import chunk_size_for, map_chunks, ranges
-from .metrics import budget_change, change_measures, lowest_share, main_measure, money
+from .metrics import budget_change, change_measures, lowest_share, main_measure, money, require_grading
 from .thresholds import value_bounds
 from .weights import tiers
 
@@ -57,6 +57,7 @@ def standard_outputs(
 
     None of them reads ranks, so the model runs without ranking (see :func:`rankless`).
     """
+    require_grading(compiled, "global sensitivity with the standard outputs")
     out: dict[str, Output] = {f"share {compiled.grades[compiled.lowest].zh}": rankless(lambda ev: lowest_share(ev))}
     rules = compiled.scheme.consequences
     if rules is not None and rules.budget is not None:
@@ -164,7 +165,8 @@ def _evaluate_rows(
         for j, p in enumerate(tier.params):
             params[p] = columns[:, j]
     compiled.parameters.resolve(params)
-    return evaluate(compiled, data, params, values=values or None, ranks=ranks or None)
+    # marks were clipped into every reading method's range above: nothing for evaluate to refuse
+    return evaluate(compiled, data, params, values=values or None, ranks=ranks or None, check_marks=False)
 
 
 def _outputs(outputs: Mapping[str, Output] | None, compiled: CompiledScheme) -> Mapping[str, Output]:

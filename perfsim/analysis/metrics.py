@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from ..compile import CompiledScheme
 from ..consequences import apply_consequences
 from ..engine import Evaluation
+from ..errors import SchemeError
 from ..labels import check_lang
 from ..labels import money as money_words
 from ..money import to_yuan
@@ -20,6 +21,31 @@ from ..money import to_yuan
 def has_budget(ev: Evaluation) -> bool:
     rules = ev.compiled.scheme.consequences
     return rules is not None and rules.budget is not None
+
+
+def require_grading(compiled: CompiledScheme, what: str) -> None:
+    """Refuse an analysis of grades for a scheme that only totals and ranks (a self-evaluation form).
+
+    Parameters
+    ----------
+    compiled
+        The compiled scheme.
+    what
+        The analysis, as the user asked for it (``weight Monte Carlo``, ``reach``, …).
+
+    Raises
+    ------
+    SchemeError
+        When the scheme has neither grade bands nor rank tiers.
+    """
+    if not compiled.scheme.grading.graded:
+        raise SchemeError(
+            f"{what} needs grades, and this scheme has no grading "
+            f"(scheme '{compiled.scheme.id}' only totals and ranks)",
+            field="grading",
+            hint="add grading.bands or grading.rank_tiers to the scheme; perfsim evaluate and explain "
+            "report its totals and ranks",
+        )
 
 
 def budget_change(ev: Evaluation) -> NDArray[np.float64] | None:

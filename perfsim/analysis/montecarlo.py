@@ -30,7 +30,7 @@ from ..data import UnitData
 from ..engine import Evaluation, evaluate
 from ..limits import MAX_DRAWS, check_count
 from ..stream import add_up, chunk_size_for, draws_in, map_chunks, ranges
-from .metrics import has_budget
+from .metrics import has_budget, require_grading
 from .weights import sample_weights
 
 RANK_CELLS = 16_000_000
@@ -151,6 +151,7 @@ def weight_monte_carlo(
     MonteCarlo
     """
     check_count("n", n, MAX_DRAWS, "use e.g. n=1000")
+    require_grading(compiled, "a weight Monte Carlo")
     sample_weights(compiled, 1, method=method, concentration=concentration, spread=spread)  # options checked here
     sample = partial(_sample, compiled, method, concentration, spread)
     nominal = evaluate(compiled, data, ranks=True)

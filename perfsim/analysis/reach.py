@@ -199,13 +199,12 @@ class _Search:
             self.score(np.linspace(0, 1, min(max_evaluations, 2001))[:, None])
             self.polish()
             return
-        else:
-            spent = self.measurer.evaluations
-            for sigma in (0.08, 0.25):  # near the scheme first; wider only if nothing near meets the targets
-                left = max_evaluations - (self.measurer.evaluations - spent)
-                if left <= popsize or (sigma > 0.08 and self.best[0] == 0):
-                    break
-                self._cma(x0, sigma, left, popsize)
+        spent = self.measurer.evaluations
+        for sigma in (0.08, 0.25):  # near the scheme first; wider only if nothing near meets the targets
+            left = max_evaluations - (self.measurer.evaluations - spent)
+            if left <= popsize or (sigma > 0.08 and self.best[0] == 0):
+                break
+            self._cma(x0, sigma, left, popsize)
         self.polish()
 
     def _cma(self, x0: NDArray[np.float64], sigma: float, budget: int, popsize: int) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from ..compile import CompiledScheme
 from ..data import UnitData
 from ..engine import evaluate
+from .metrics import require_grading
 from .reach_targets import parse_target
 from .weights import tiers
 
@@ -32,6 +33,7 @@ class Suggestions:
 
 def suggestions(compiled: CompiledScheme, data: UnitData) -> Suggestions:
     """Targets, levers and outcomes that fit ``compiled``'s kind of grading, read off its data."""
+    require_grading(compiled, "reach")
     ev = evaluate(compiled, data)
     graded = ~compiled.not_assessed(data)
     best, low = compiled.grades[0].zh, compiled.grades[compiled.lowest].zh

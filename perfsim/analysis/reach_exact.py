@@ -19,7 +19,9 @@ from ..compile import CompiledScheme
 from ..data import UnitData
 from ..engine import evaluate
 from ..errors import ParameterError
+from ..grade_rules import has_conditions
 from ..numeric import snap
+from ..scheme import basis_factor
 from .reach_levers import Levers
 from .reach_measure import Measurer
 
@@ -28,9 +30,15 @@ BIG = 1e9
 
 
 def applies(compiled: CompiledScheme, levers: Levers, measurer: Measurer) -> bool:
-    """Whether the exact search fits: bands without quotas, cut-off levers, grade targets of this year."""
+    """Whether the exact search fits: bands without quotas, cut-off levers, grade targets of this year.
+
+    The search counts grades from the totals alone, so compound band conditions (a share of every
+    section, named indicator minima) and 降一档 vetoes, which grade on more than the total, leave it out.
+    """
     g = compiled.scheme.grading
     if g.bands is None or g.quotas or g.from_indicator is not None:
+        return False
+    if has_conditions(compiled.scheme) or any(v.scope == "grade_down" for v in compiled.vetoes):
         return False
     if any(b.min is None for b in g.bands[:-1]) or g.bands[-1].min is not None:
         return False
@@ -66,6 +74,9 @@ def solve(
     ev = evaluate(compiled, data)
     total = ev.total[0]
     to_points = scheme.total / 100.0 if g.basis == "percent" else 1.0
+    if scheme.full_marks_differ:  # classes out of different full marks: search in the basis itself (% of each)
+        factor = np.array([basis_factor(scheme, cc.id) for cc in compiled.classes])[data.class_index]
+        total, to_points = snap(total * factor), 1.0
     excluded = compiled.not_assessed(data)
     lowest_veto = [v for v, veto in enumerate(compiled.vetoes) if veto.scope == "grade_lowest"]
     vetoed = data.vetoes[:, lowest_veto].any(axis=1) if lowest_veto else np.zeros(len(data), dtype=bool)
@@ -73,7 +84,7 @@ def solve(
     names = [f"cutoff:{b.grade.zh}" for b in g.bands[:-1]]
     inclusive = [b.min_inclusive for b in g.bands[:-1]]
     # totals are multiples of 10^-d when rounded to d decimals: cut-offs at d decimals reach every effect
-    exact_basis = g.basis == "points" or scheme.total == 100
+    exact_basis = (g.basis == "points" or scheme.total == 100) and not scheme.full_marks_differ
     decimals = scheme.rounding.total if scheme.rounding.total is not None and exact_basis else 4
     lever = {b.params[0]: b for b in levers.blocks}
     keep = [i for i in range(len(measurer.targets)) if i != drop]

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..compile import CompiledScheme
 from ..errors import ParameterError, near
-from .weights import Tier, tier_of, tiers
+from .weights import Tier, fit_tier, move_in_tier, tier_of, tiers
 
 LEVER_HINT = (
     "name levers as cutoff:*, cutoff:GRADE, weights:* (every tier of sibling weights), weights:PARENT "
@@ -89,22 +89,10 @@ class Levers:
                 out[b.params[0]] = b.lower + x[:, j] * (b.upper - b.lower)
             elif b.kind == "renormalised":
                 assert b.tier is not None
-                v = b.lower + x[:, j] * (b.upper - b.lower)
-                own = b.nominal[0]
-                rest = b.tier.total - own
-                for name, nominal in zip(b.tier.params, b.tier.nominal):
-                    if name == b.params[0]:
-                        out[name] = v
-                    elif rest > 0:
-                        out[name] = nominal * (b.tier.total - v) / rest
-                    else:
-                        out[name] = (b.tier.total - v) / (len(b.tier.params) - 1)
+                out.update(move_in_tier(b.tier, b.params[0], b.lower + x[:, j] * (b.upper - b.lower)))
             else:
                 assert b.tier is not None
-                u = np.maximum(x[:, j : j + b.size], 1e-9)
-                points = b.tier.total * u / u.sum(axis=1, keepdims=True)
-                points[:, -1] = b.tier.total - points[:, :-1].sum(axis=1)  # the tier's sum exact
-                points[:, -1] = np.maximum(points[:, -1], 0.0)
+                points = fit_tier(b.tier, np.maximum(x[:, j : j + b.size], 1e-9))
                 for k, name in enumerate(b.params):
                     out[name] = points[:, k]
             j += b.size

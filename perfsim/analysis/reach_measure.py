@@ -14,10 +14,10 @@ from scipy.special import gammaincinv
 
 from ..compile import CompiledScheme
 from ..data import UnitData
-from ..engine import _group_index, evaluate
+from ..engine import evaluate, group_index
 from .metrics import money
 from .reach_targets import Target
-from .weights import tiers
+from .weights import fit_tier, tiers
 
 Values = dict[str, NDArray[np.float64]]
 
@@ -73,7 +73,7 @@ class Measurer:
     def _scope(self, t: Target, data: UnitData) -> NDArray[np.bool_]:
         """Units a target counts: graded units, of its group or class if it names one."""
         assessed = ~self.compiled.not_assessed(data)
-        groups, names = _group_index(self.compiled, data)
+        groups, names = group_index(self.compiled, data)
         if t.group is None:
             return assessed
         if self.compiled.scheme.grading.group_by and t.group in names:
@@ -139,9 +139,7 @@ class Measurer:
             alpha = np.maximum(self.concentration * np.repeat(shares, m, axis=0), 1e-9)  # (n·m, k)
             u = np.tile(self.uniforms[tier.parent + tier.class_id], (n, 1))
             gamma = gammaincinv(alpha, u)  # Dirichlet through gamma variates, same uniforms for every candidate
-            draws = tier.total * gamma / np.maximum(gamma.sum(axis=1, keepdims=True), 1e-300)
-            draws[:, -1] = tier.total - draws[:, :-1].sum(axis=1)
-            draws[:, -1] = np.maximum(draws[:, -1], 0.0)
+            draws = fit_tier(tier, gamma)
             for k, p in enumerate(tier.params):
                 repeated[p] = draws[:, k]
         ev = evaluate(self.compiled, self.data, repeated, ranks=True)

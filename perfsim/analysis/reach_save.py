@@ -2,30 +2,33 @@
 
 The scenario keeps its data and lists, as ``defaults`` entries, each target with the value it
 reaches (``source: target:优秀<=20%``) and each moved parameter with its old value
-(``source: cutoff:优秀=91.5``); a briefing note made from it shows them in a section of its own
-(:func:`solved_section`).
+(``source: moved:cutoff:优秀=91.5``); a briefing note made from it shows them in a section of its own
+(:func:`perfsim.briefing.solved_section`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import ValidationError
 
 from ..compile import compile_scheme
+from ..data import MAX_DATA_BYTES
 from ..engine import evaluate
 from ..errors import PerfsimError
+from ..inputs import read_bytes
 from ..labels import parameter_words, pick
-from ..outputs import write_text
+from ..outputs import write_atomic, write_text, yaml_number, yaml_text
 from ..scenario import Scenario, ScenarioFile
+from ..scenario_files import bundled_scenarios_folder
 from .reach import Reach
 
 TARGET_SOURCE = "target:"
+MOVED_SOURCE = "moved:"
+"""Prefixes of the ``source`` of the defaults entries reach writes: a target, or a parameter it moved."""
 """Prefix of the ``source`` of a defaults entry that records a target of a solved scenario."""
 
 _WORDS = {
@@ -48,25 +51,6 @@ _WORDS = {
         "description": "{}; designed backwards: {}",
     },
 }
-
-
-def _number(value: float) -> float | int:
-    rounded = round(float(value), 9)
-    return int(rounded) if rounded.is_integer() else rounded
-
-
-def _tidy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _tidy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_tidy(v) for v in value]
-    if isinstance(value, float) and np.isfinite(value):
-        return _number(value)
-    return value
-
-
-def _yaml(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(_tidy(data), allow_unicode=True, sort_keys=False, width=100)
 
 
 def _check_reproduced(result: Reach, scheme_data: dict[str, Any], data: Any) -> None:
@@ -109,7 +93,7 @@ def entries(result: Reach) -> list[dict[str, Any]]:
                     for lang in ("zh", "en")
                 },
                 "reason": {lang: _WORDS[lang]["reason"] for lang in ("zh", "en")},
-                "source": f"{name}={_number(value)}",
+                "source": f"{MOVED_SOURCE}{name}={yaml_number(value)}",
             }
         )
     return out
@@ -126,11 +110,18 @@ def save_solved(result: Reach, out: Path, scenario: Scenario | None, data: Any) 
     _check_reproduced(result, scheme_data, data)
     header = f"# solved by perfsim reach: {'; '.join(t.text for t in result.targets)}\n"
     if scenario is None:
-        write_text(out, header + _yaml(scheme_data))
+        write_text(out, header + yaml_text(scheme_data))
         return [out]
     scheme_path = out.with_name(f"{out.stem}.scheme.yaml")
     spec = scenario.spec.model_dump(mode="json", exclude_none=True)
     data_path = (scenario.path.parent / scenario.spec.data).resolve()
+    bundled = bundled_scenarios_folder()
+    copied = None
+    if bundled is not None and data_path.is_relative_to(bundled.resolve()):
+        # a bundled scenario's data lives in the installed package: a path into it breaks when perfsim is
+        # reinstalled or the solved file is moved, so the solved scenario takes its own copy
+        copied = out.with_name(f"{out.stem}.data{data_path.suffix}")
+        data_bytes = read_bytes(data_path, limit=MAX_DATA_BYTES, what="data file")
     moved = {lang: ("；" if lang == "zh" else "; ").join(result.moved(lang)["change"]) or "–" for lang in ("zh", "en")}
     spec.update(
         id=out.stem,
@@ -140,7 +131,7 @@ def save_solved(result: Reach, out: Path, scenario: Scenario | None, data: Any) 
             for lang in ("zh", "en")
         },
         scheme=scheme_path.name,
-        data=os.path.relpath(data_path, out.parent.resolve()),
+        data=copied.name if copied is not None else os.path.relpath(data_path, out.parent.resolve()),
         defaults=[*spec.get("defaults", []), *entries(result)],
     )
     try:
@@ -151,48 +142,8 @@ def save_solved(result: Reach, out: Path, scenario: Scenario | None, data: Any) 
             file=out,
             hint="name the file with letters, digits, - and _ (solved.yaml)",
         ) from None
-    write_text(scheme_path, header + _yaml(scheme_data))
-    write_text(out, header + _yaml(spec))
-    return [out, scheme_path]
-
-
-def solved_section(scenario: Scenario, params: Mapping[str, float], lang: str) -> dict[str, Any] | None:
-    """What a briefing note says about a solved scenario's targets, or None when it was not solved.
-
-    Each target recorded in the scenario is measured again under the note's own setting (the
-    scenario, with ``params`` when the note is about a variant of it); the moves are the entries
-    ``perfsim reach`` wrote.
-    """
-    from ..briefing import Table
-    from ..note_words import TEXT
-    from .reach_measure import Measurer
-    from .reach_targets import parse_target
-
-    texts = [
-        d.source.removeprefix(TARGET_SOURCE)
-        for d in scenario.spec.defaults
-        if d.source and d.source.startswith(TARGET_SOURCE)
-    ]
-    if not texts:
-        return None
-    t = TEXT[lang]
-    compiled, data = scenario.compiled, scenario.data
-    targets = [parse_target(text, compiled, data) for text in texts]
-    measurer = Measurer(compiled, data, targets)
-    values = measurer.values({k: np.array([v]) for k, v in params.items()}, 1)[0]
-    met = [bool(x.met(np.array(v))) for x, v in zip(targets, values)]
-    rows = [
-        [x.words(compiled, lang), x.show(float(v), compiled, lang), t["solved_yes"] if ok else t["solved_no"]]
-        for x, v, ok in zip(targets, values, met)
-    ]
-    import pandas as pd
-
-    table = Table.of(pd.DataFrame(rows, columns=[t["solved_target"], t["solved_value"], t["solved_status"]]))
-    missed = [x.words(compiled, lang) for x, ok in zip(targets, met) if not ok]
-    sep = "；" if lang == "zh" else "; "
-    verdict = t["solved_met"] if not missed else t["solved_unmet"].format(sep.join(missed))
-    moved = []
-    for d in scenario.spec.defaults:  # the moves perfsim reach recorded, by their reason
-        if d.source and not d.source.startswith(TARGET_SOURCE) and pick(d.reason, "en") == _WORDS["en"]["reason"]:
-            moved.append(f"{pick(d.item, lang)} {pick(d.choice, lang)}")
-    return {"verdict": verdict, "targets": table, "moved": moved}
+    write_text(scheme_path, header + yaml_text(scheme_data))
+    if copied is not None:
+        write_atomic(copied, lambda tmp: tmp.write_bytes(data_bytes))
+    write_text(out, header + yaml_text(spec))
+    return [out, scheme_path] + ([copied] if copied is not None else [])

@@ -119,9 +119,9 @@ def _grade_index(compiled: CompiledScheme, word: str) -> int | None:
 
 def group_names(compiled: CompiledScheme, data: UnitData) -> list[str]:
     """Names a target may put after ``@``: the grading groups (``group_by``) and the unit classes."""
-    from ..engine import _group_index
+    from ..engine import group_index
 
-    names = list(_group_index(compiled, data)[1]) if compiled.scheme.grading.group_by else []
+    names = list(group_index(compiled, data)[1]) if compiled.scheme.grading.group_by else []
     return names + [c.id for c in compiled.classes if c.id not in names]
 
 
@@ -162,7 +162,9 @@ def parse_target(text: str, compiled: CompiledScheme, data: UnitData) -> Target:
         raise ParameterError(
             f"the target '{text}' names no grade of this scheme, budget, pay or instability",
             field="--target",
-            hint=f"grades: {', '.join(real)}; {TARGET_HINT}",
+            hint=f"grades: {', '.join(real)}; {TARGET_HINT}"
+            if compiled.scheme.grading.graded
+            else "this scheme has no grading: only instability<=N (mean rank shift in places) applies",
         )
     group, year = None, None
     where = where.strip()

@@ -12,6 +12,7 @@ from ..data import UnitData
 from ..engine import evaluate
 from ..errors import ParameterError
 from ..scoring import LABEL_METHODS
+from .metrics import require_grading
 
 
 def noise_reliability(
@@ -38,6 +39,7 @@ def noise_reliability(
         ``per_unit``: ``unit, true grade, P(true grade)`` and the most frequent observed grade;
         ``confusion``: expected number of units per true grade (rows) and observed grade (columns).
     """
+    require_grading(compiled, "noise reliability")
     rng = np.random.default_rng(seed)
     noisy: dict[str, np.ndarray] = {}
     matched: set[str] = set()

@@ -12,7 +12,7 @@ from ..compile import CompiledScheme
 from ..data import UnitData
 from ..engine import evaluate
 from ..errors import ParameterError
-from .metrics import MEASURE_UNITS, change_measures, main_measure, money, outcome_metrics
+from .metrics import MEASURE_UNITS, change_measures, main_measure, money, outcome_metrics, require_grading
 from .weights import renormalised, tier_of
 
 
@@ -90,6 +90,7 @@ def tornado(
         ``measure, parameter, low, high, at low, at high, nominal, swing`` (the span of the outcome
         over the low end, the nominal value and the high end), one row per measure and lever.
     """
+    require_grading(compiled, "a tornado")
     nominal_ev = evaluate(compiled, data, ranks=True)
     nominal = outcome_metrics(nominal_ev, nominal_ev.grade[0])
     changes = change_measures(nominal_ev, nominal_ev)

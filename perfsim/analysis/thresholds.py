@@ -12,6 +12,7 @@ from ..data import UnitData
 from ..engine import Evaluation, evaluate
 from ..errors import ParameterError
 from ..scoring import LABEL_METHODS, NONNEGATIVE
+from .metrics import require_grading
 
 
 def _cutoff_names(compiled: CompiledScheme) -> list[str]:
@@ -52,8 +53,10 @@ def threshold_sweep(compiled: CompiledScheme, data: UnitData, grade: str, values
     return pd.DataFrame(out)
 
 
-def _basis_scale(compiled: CompiledScheme) -> float:
-    return 100.0 / compiled.scheme.total if compiled.scheme.grading.basis == "percent" else 1.0
+def _unit_scale(ev: Evaluation) -> NDArray:
+    """Each unit's grading-basis units per point (its class's full mark where classes state their own)."""
+    scheme = ev.compiled.scheme
+    return np.array([s.basis_factor(scheme, cc.id) for cc in ev.compiled.classes])[ev.data.class_index]
 
 
 def near_cutoffs(ev: Evaluation, eps: float, draw: int = 0) -> pd.DataFrame:
@@ -77,17 +80,17 @@ def near_cutoffs(ev: Evaluation, eps: float, draw: int = 0) -> pd.DataFrame:
     compiled = ev.compiled
     bands = compiled.scheme.grading.bands or []
     names = [b.grade.zh for b in bands if b.min is not None]
-    scale = _basis_scale(compiled)
+    scale = _unit_scale(ev)
     total = ev.total[draw] * scale
-    cuts = ev.cutoffs[min(draw, ev.cutoffs.shape[0] - 1)] * scale
-    distance = total[:, None] - cuts[None, :]
+    cuts = ev.cutoff_table(draw) * scale[:, None]
+    distance = total[:, None] - cuts
     unit_idx, cut_idx = np.nonzero(np.abs(distance) <= eps + 1e-9)
     frame = pd.DataFrame(
         {
             "unit": np.asarray(ev.data.units)[unit_idx],
             "total": ev.total[draw][unit_idx],
             "cutoff grade": np.asarray(names, dtype=object)[cut_idx] if names else [],
-            "cutoff": cuts[cut_idx],
+            "cutoff": cuts[unit_idx, cut_idx],
             "distance": distance[unit_idx, cut_idx],
         }
     )
@@ -112,16 +115,18 @@ def grade_margins(ev: Evaluation, draw: int = 0) -> pd.DataFrame:
         the bottom), in total points.
     """
     compiled = ev.compiled
-    cuts = ev.cutoffs[min(draw, ev.cutoffs.shape[0] - 1)]
+    require_grading(compiled, "the grade-margin table")
+    cuts = ev.cutoff_table(draw)  # each unit's own, in its points
     bands = [b for b in compiled.scheme.grading.bands or [] if b.min is not None]
     band = np.asarray(ev.band_grade[min(draw, ev.band_grade.shape[0] - 1)]).astype(int)
     total = ev.total[draw]
     up = np.full(len(total), np.nan)
     down = np.full(len(total), np.nan)
     has_up = band > 0
-    up[has_up] = cuts[band[has_up] - 1] - total[has_up]
-    has_down = band < len(cuts)
-    down[has_down] = total[has_down] - cuts[band[has_down]]
+    rows = np.arange(len(total))
+    up[has_up] = cuts[rows[has_up], band[has_up] - 1] - total[has_up]
+    has_down = band < cuts.shape[1]
+    down[has_down] = total[has_down] - cuts[rows[has_down], band[has_down]]
     inclusive = np.array([b.min_inclusive for b in bands] or [True])
     # reaching an exclusive bound needs to pass it; dropping below an inclusive bound needs to pass it
     up[has_up] = np.where(inclusive[np.maximum(band[has_up] - 1, 0)], up[has_up], np.nextafter(up[has_up], np.inf))

@@ -74,17 +74,59 @@ def renormalised(compiled: CompiledScheme, parameter: str, values: ArrayLike) ->
             field=parameter,
             hint="narrow the range",
         )
+    return move_in_tier(tier, parameter, v)
+
+
+def move_in_tier(tier: Tier, parameter: str, values: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+    """One weight of ``tier`` set to ``values``, its siblings scaled in proportion so the tier keeps its sum.
+
+    Parameters
+    ----------
+    tier
+        The tier ``parameter`` belongs to.
+    parameter
+        The weight moved.
+    values
+        Its new values, each in [0, tier total] (checked by the caller).
+
+    Returns
+    -------
+    dict
+        Parameter name → values for the moved weight and each sibling (siblings of nominal 0 share
+        what is left equally).
+    """
     own = tier.nominal[tier.params.index(parameter)]
     rest = tier.total - own
-    out = {parameter: v}
+    out = {parameter: values}
     for name, nominal in zip(tier.params, tier.nominal):
         if name != parameter:
             out[name] = (
-                nominal * (tier.total - v) / rest
+                nominal * (tier.total - values) / rest
                 if rest > 0
-                else np.full_like(v, (tier.total - v) / (len(tier.params) - 1))
+                else np.full_like(values, (tier.total - values) / (len(tier.params) - 1))
             )
     return out
+
+
+def fit_tier(tier: Tier, points: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rows of non-negative weights (n × the tier's size) scaled to the tier's sum, the sum exact.
+
+    Parameters
+    ----------
+    tier
+        The tier the columns of ``points`` belong to, in its order.
+    points
+        Non-negative weights or shares, one row per draw or candidate.
+
+    Returns
+    -------
+    numpy.ndarray
+        The rows scaled to ``tier.total``; the last weight is the total minus the others (never below
+        0), so a row's sum misses the tier's by at most the rounding of that one subtraction.
+    """
+    fitted = points * (tier.total / np.maximum(points.sum(axis=1, keepdims=True), 1e-300))
+    fitted[:, -1] = np.maximum(tier.total - fitted[:, :-1].sum(axis=1), 0.0)
+    return fitted
 
 
 def sample_weights(
@@ -123,12 +165,9 @@ def sample_weights(
             continue
         if method == "dirichlet":
             alpha = np.maximum(concentration * nominal / tier.total, 1e-9)
-            draws = rng.dirichlet(alpha, n) * tier.total
+            draws = fit_tier(tier, rng.dirichlet(alpha, n))
         else:
-            draws = nominal * rng.uniform(1 - spread, 1 + spread, (n, len(nominal)))
-            draws *= tier.total / draws.sum(axis=1, keepdims=True)
-        draws[:, -1] = tier.total - draws[:, :-1].sum(axis=1)  # the sum exact in floating point
-        draws[:, -1] = np.maximum(draws[:, -1], 0.0)
+            draws = fit_tier(tier, nominal * rng.uniform(1 - spread, 1 + spread, (n, len(nominal))))
         for j, name in enumerate(tier.params):
             out[name] = draws[:, j]
     return out

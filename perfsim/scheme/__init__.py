@@ -16,6 +16,7 @@ into the models, then runs the checks, and returns a :class:`Scheme` for
 - :mod:`.models` — the indicator tree, unit classes, periods, adjustments, clamp, vetoes, rounding,
   不适用, attributes and the :class:`Scheme` itself.
 - :mod:`.tree_checks` — effective points, sums of children, depth, ids, periods, method tables.
+- :mod:`.class_totals` — classes with their own full marks: the grading basis per class, grouping checks.
 - :mod:`.grading_checks` — band order, gaps and overlaps, quotas, rank tiers, the reachable step of totals.
 - :mod:`.reference_checks` — ids and references, the grade source, consequences; :func:`check_scheme`.
 - :mod:`.validation` — pydantic's errors as problems in the file's terms; problems as one error (up to 20).
@@ -25,9 +26,10 @@ into the models, then runs the checks, and returns a :class:`Scheme` for
 
 from ..models import Label
 from .base import TOLERANCE, Id, Loc, Problem, format_loc, format_sum
+from .class_totals import basis_factor
 from .form_methods import DeductionBlock, DeductionBlocks, Linear, RankPoints, Stepwise
 from .grading import GradeBand, Grading, NotAssessed, Quota, Ranking, RankTier, TopList
-from .grading_checks import band_gap_holds_total, check_grading, reachable_step
+from .grading_checks import band_gap_holds_total, check_grading, gap_holds_a_total, reachable_step
 from .loading import load_scheme, read_yaml_model, read_yaml_model_doc, scheme_from_data
 from .methods import (
     METHODS_WITH_DIRECTION,
@@ -122,12 +124,14 @@ __all__ = [
     "Veto",
     "VetoScoring",
     "band_gap_holds_total",
+    "basis_factor",
     "check_grading",
     "check_scheme",
     "check_tree",
     "effective_points",
     "format_loc",
     "format_sum",
+    "gap_holds_a_total",
     "load_scheme",
     "read_yaml_model",
     "read_yaml_model_doc",

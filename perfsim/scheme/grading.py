@@ -134,7 +134,12 @@ class Grading(Model):
     and ranks (a self-evaluation form that grades nothing)."""
 
     basis: Literal["percent", "points"] = "percent"
-    """What bands compare: the total as ``percent`` of the full points (default) or in ``points``."""
+    """What bands compare: the total as ``percent`` of the full points (default; each unit's own class's full
+    mark where classes state one) or in ``points``."""
+    points_of: Id | None = None
+    """With ``basis: points`` and classes of different full marks: the class whose full mark the band points
+    are written in (街道, out of 100); the other classes' cut-offs are the same share of their own full mark
+    (90 of 100 → 108 of 120). Without it such bands are refused, since 90 points mean different things."""
     bands: list[GradeBand] | None = Field(None, min_length=2)
     """Grades by score, best first, each with its lower bound; give this or ``rank_tiers``."""
     rank_tiers: list[RankTier] | None = Field(None, min_length=2)

@@ -6,15 +6,26 @@ import math
 
 from ..errors import near
 from .base import TOLERANCE, Loc, Problem, format_sum, separately
+from .class_totals import basis_factor
 from .models import Scheme
 
 
-def reachable_step(scheme: Scheme) -> float | None:
-    """Spacing of reachable totals in grading-basis units, if totals are rounded."""
+def reachable_step(scheme: Scheme, class_id: str | None = None) -> float | None:
+    """Spacing of reachable totals in grading-basis units, if totals are rounded (of one class's totals
+    where classes have their own full marks; default the scheme total's)."""
     if scheme.rounding.total is None:
         return None
     step = 10.0**-scheme.rounding.total
+    if class_id is not None:
+        return step * basis_factor(scheme, class_id)
     return step * 100 / scheme.total if scheme.grading.basis == "percent" else step
+
+
+def gap_holds_a_total(scheme: Scheme, lower: float, lower_incl: bool, upper: float, upper_incl: bool) -> bool:
+    """Whether a total of any class can fall in the gap between two bands (each class's rounding step)."""
+    return any(
+        band_gap_holds_total(lower, lower_incl, upper, upper_incl, reachable_step(scheme, c)) for c in scheme.full_marks
+    )
 
 
 def band_gap_holds_total(lower: float, lower_incl: bool, upper: float, upper_incl: bool, step: float | None) -> bool:
@@ -80,7 +91,6 @@ def _check_bands(scheme: Scheme, loc: Loc) -> None:
                     f"'{bands[i - 1].grade.zh}' min {numeric[i - 1]:g}",
                     "list grades from best to worst with falling cut-offs",
                 )
-        step = reachable_step(scheme)
         for i in range(1, len(bands)):
             b, upper = bands[i], bands[i - 1]
             if b.max is None:
@@ -92,7 +102,7 @@ def _check_bands(scheme: Scheme, loc: Loc) -> None:
                     f"bands overlap: '{b.grade.zh}' reaches {b.max:g} but '{upper.grade.zh}' starts at {upper.min:g}",
                     "make the max exclusive or lower it so each total has one grade",
                 )
-            if band_gap_holds_total(b.max, b.max_inclusive, upper.min, upper.min_inclusive, step):
+            if gap_holds_a_total(scheme, b.max, b.max_inclusive, upper.min, upper.min_inclusive):
                 raise Problem(
                     (*loc, "bands", i, "max"),
                     f"gap between bands: a total above {b.max:g} and below {upper.min:g} has no grade",
@@ -103,7 +113,7 @@ def _check_bands(scheme: Scheme, loc: Loc) -> None:
             _check_top_max(scheme, bands[0].max, (*loc, "bands", 0, "max"))
         lowest = bands[-1]
         floor = scheme.clamp.min
-        if lowest.min is not None and (floor is None or _to_basis(scheme, floor) < lowest.min - TOLERANCE):
+        if lowest.min is not None and (floor is None or _lowest_basis(scheme, floor) < lowest.min - TOLERANCE):
             raise Problem(
                 (*loc, "bands", len(bands) - 1, "min"),
                 f"totals below {lowest.min:g} would get no grade",
@@ -216,9 +226,10 @@ def _check_group_by(scheme: Scheme, loc: Loc) -> None:
 
 def _check_top_max(scheme: Scheme, top_max: float, loc: Loc) -> None:
     """The top band may state a max only where it is the full points ("90-100"): above it no grade would hold."""
-    clamp_max = scheme.clamp_max
-    full = 100.0 if scheme.grading.basis == "percent" else scheme.total
-    ceiling = None if clamp_max is None else _to_basis(scheme, clamp_max)
+    tops = {c: scheme.class_clamp_max(c) for c in scheme.full_marks}
+    full = 100.0 if scheme.grading.basis == "percent" else _full_in_basis(scheme)
+    ceilings = [_to_basis(scheme, t, c) for c, t in tops.items() if t is not None]
+    ceiling = max(ceilings) if len(ceilings) == len(tops) else None
     if ceiling is None or ceiling > top_max + TOLERANCE:
         reach = "totals are not clamped" if ceiling is None else f"totals reach {ceiling:g}"
         raise Problem(
@@ -229,5 +240,16 @@ def _check_top_max(scheme: Scheme, top_max: float, loc: Loc) -> None:
         )
 
 
-def _to_basis(scheme: Scheme, points: float) -> float:
-    return points * 100 / scheme.total if scheme.grading.basis == "percent" else points
+def _to_basis(scheme: Scheme, points: float, class_id: str) -> float:
+    return points * basis_factor(scheme, class_id)
+
+
+def _lowest_basis(scheme: Scheme, points: float) -> float:
+    """The clamp's lower bound in the grading basis, the lowest over classes."""
+    return min(_to_basis(scheme, points, c) for c in scheme.full_marks)
+
+
+def _full_in_basis(scheme: Scheme) -> float:
+    """The full points in a points basis: the scheme total, or the class ``points_of`` names."""
+    g = scheme.grading
+    return scheme.full_mark(g.points_of) if g.points_of is not None else scheme.total

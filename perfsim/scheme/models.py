@@ -103,7 +103,11 @@ class UnitClass(Model):
     name: Label
     """The class's name (乡镇, 部门)."""
     indicators: list[Indicator] = Field(min_length=1)
-    """The class's indicator tree; its top-level points add up to the scheme total."""
+    """The class's indicator tree; its top-level points add up to the class's full mark."""
+    total: float | None = Field(None, gt=0)
+    """The class's own full mark (满分) when classes are scored out of different totals (街道 out of 100,
+    乡镇 out of 120 with an extra block); default the scheme ``total``. Percent grading, the clamp's
+    ``max: total`` and traces then use each unit's own class's full mark; such classes are ranked apart."""
 
 
 class Period(Model):
@@ -145,12 +149,14 @@ class Adjustments(Model):
 
 
 class Clamp(Model):
-    """Bounds on the total after adjustments; ``max: total`` means the scheme's full points."""
+    """Bounds on the total after adjustments; ``max: total`` means the full points (each class's own
+    full mark where classes state one)."""
 
     min: float | None = 0.0
     """The lowest total (default 0; empty for no lower bound)."""
     max: float | Literal["total"] | None = "total"
-    """The highest total: a number, ``total`` for the scheme's full points (default), or empty for none."""
+    """The highest total: a number, ``total`` for the full points (default; a class's own ``total`` where
+    it states one), or empty for none."""
 
 
 class Veto(Model):
@@ -239,7 +245,8 @@ class Scheme(Model):
     source: str | None = None
     """Where the scheme is published (document, article, line numbers)."""
     total: float = Field(gt=0)
-    """Full points of the whole scheme (usually 100); top-level points add up to it."""
+    """Full points of the whole scheme (usually 100); top-level points add up to it (to a class's own
+    ``total`` where a class states one)."""
     periods: list[Period] = Field(default_factory=list)
     """Periods within a year (年中, 年底) that indicators may split their points over."""
     unit_classes: list[UnitClass] | None = Field(None, min_length=1)
@@ -298,3 +305,26 @@ class Scheme(Model):
     @property
     def clamp_max(self) -> float | None:
         return self.total if self.clamp.max == "total" else self.clamp.max
+
+    def full_mark(self, class_id: str) -> float:
+        """A class's full mark (满分): its own ``total``, else the scheme's."""
+        for unit_class in self.unit_classes or []:
+            if unit_class.id == class_id and unit_class.total is not None:
+                return unit_class.total
+        return self.total
+
+    @property
+    def full_marks(self) -> dict[str, float]:
+        """Class id → full mark, in class order (a single tree: ``all`` → the scheme total)."""
+        if self.unit_classes is None:
+            return {"all": self.total}
+        return {c.id: c.total if c.total is not None else self.total for c in self.unit_classes}
+
+    @property
+    def full_marks_differ(self) -> bool:
+        """Whether classes are scored out of different full marks (and so are graded and ranked apart)."""
+        return len(set(self.full_marks.values())) > 1
+
+    def class_clamp_max(self, class_id: str) -> float | None:
+        """The clamp's upper bound for a class: ``max: total`` is the class's own full mark."""
+        return self.full_mark(class_id) if self.clamp.max == "total" else self.clamp.max

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import near
 from .base import Loc, Problem, collect, separately
+from .class_totals import check_class_totals
 from .consequence_checks import check_rank_and_grade_pay
 from .grade_rule_checks import check_grade_rules
 from .grading_checks import check_grading
@@ -226,6 +227,7 @@ CHECKS = [
     check_tree,
     _check_references,
     check_grading,
+    check_class_totals,
     check_grade_rules,
     _check_grade_source,
     _check_consequences,

@@ -26,11 +26,18 @@ def effective_points(scheme: Scheme) -> dict[tuple[str, str], float]:
                 visit(cls, node.children, scale)
 
     for unit_class in scheme.classes:
-        visit(unit_class.id, unit_class.indicators, scheme.total)
+        visit(unit_class.id, unit_class.indicators, scheme.full_mark(unit_class.id))
     return out
 
 
-def _check_sum(loc: Loc, what: str, nodes: list[Indicator], expected: float, parent: Indicator | None) -> None:
+def _check_sum(
+    loc: Loc,
+    what: str,
+    nodes: list[Indicator],
+    expected: float,
+    parent: Indicator | None,
+    top: str = "the scheme total",
+) -> None:
     kinds = {"points" if n.points is not None else "weight" for n in nodes}
     if len(kinds) > 1:
         raise Problem(loc, f"{what} mix points and weight", "use points for all siblings or weight for all")
@@ -47,8 +54,11 @@ def _check_sum(loc: Loc, what: str, nodes: list[Indicator], expected: float, par
     if parent is None:
         raise Problem(
             loc,
-            f"{what} points sum to {format_sum(got, expected)}, not {expected:g} (the scheme total)",
-            f"make the points add up to {expected:g}, the total the scheme is scored out of",
+            f"{what} points sum to {format_sum(got, expected)}, not {expected:g} ({top})",
+            f"make the points add up to {expected:g}, the total the scheme is scored out of"
+            if top == "the scheme total" and not what.startswith("class")
+            else f"make the points add up to {expected:g}, or, if the form scores this class out of "
+            f"{format_sum(got, expected)}, give the class its own full mark (total: {format_sum(got, expected)})",
         )
     if parent.scale is not None:
         raise Problem(
@@ -83,8 +93,9 @@ def check_tree(scheme: Scheme) -> None:
                 scheme.class_loc(c),
                 f"class '{unit_class.id}' top-level indicators" if scheme.unit_classes else "top-level indicators",
                 unit_class.indicators,
-                scheme.total,
+                scheme.full_mark(unit_class.id),
                 None,
+                f"the full mark of class '{unit_class.id}'" if unit_class.total is not None else "the scheme total",
             )
         seen: dict[str, Loc] = {}
         for top_i, top in enumerate(unit_class.indicators):

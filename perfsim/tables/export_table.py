@@ -61,7 +61,7 @@ def _extra(raw: dict[str, Any]) -> dict[str, Any]:
     """A node's fields other than id, points and children; the name only when it has English too."""
     out = {k: v for k, v in raw.items() if k not in _TREE_KEYS}
     name = raw.get("name")
-    if isinstance(name, dict) and name.get("en") not in (None, name.get("zh")):
+    if isinstance(name, dict) and name.get("en") is not None:
         out["name"] = name
     return out
 

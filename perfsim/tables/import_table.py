@@ -17,16 +17,15 @@ lower-is-better), else a mark in points (``score`` on a scale of the leaf's poin
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import PerfsimError
-from ..inputs import format_size, read_bytes
+from ..inputs import read_workbook
+from ..national import PROJECT_GRADES, PROJECT_MINS
 from ..scheme import Scheme, scheme_from_data
 from .layout import SETTINGS_SHEET, TOTAL_WORDS, clean, heading_kind
 
@@ -41,10 +40,8 @@ _NUMBER = re.compile(
 _LOWER_OPS = ("≤", "<", "<=", "不高于", "不超过", "不大于")
 _ID_CHARS = re.compile(r"[^A-Za-z0-9_\-\u3400-\u9fff]")
 PROJECT_BANDS = [
-    {"grade": {"zh": "优", "en": "excellent"}, "min": 90},
-    {"grade": {"zh": "良", "en": "good"}, "min": 80},
-    {"grade": {"zh": "中", "en": "fair"}, "min": 60},
-    {"grade": {"zh": "差", "en": "poor"}},
+    {"grade": grade.model_dump(exclude_none=True), **({"min": low} if low is not None else {})}
+    for grade, low in zip(PROJECT_GRADES, PROJECT_MINS)
 ]
 """The national project grades (财预〔2020〕10号), :data:`perfsim.national.TABLE` ``project_bands``."""
 
@@ -128,27 +125,14 @@ def _number(value: Any) -> tuple[float, str, str] | None:
 
 
 def _workbook(path: Path) -> Any:
-    import openpyxl
-
-    raw = read_bytes(path, limit=MAX_TABLE_BYTES, what="indicator table")
-    fix = "open it in Excel and save it as 'Excel Workbook (.xlsx)'"
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise PerfsimError("this is an old Excel 97-2003 workbook (.xls)", file=path, hint=fix)
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise PerfsimError("not an Excel workbook (.xlsx)", file=path, hint=fix) from None
-    if expanded > MAX_TABLE_EXPANDED:
-        raise PerfsimError(
-            f"workbook expands to {format_size(expanded)}, above the {format_size(MAX_TABLE_EXPANDED)} limit",
-            file=path,
-            hint="an indicator table is small: keep only the table in the workbook",
-        )
-    try:
-        return openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
-    except Exception:  # openpyxl raises many types for a damaged workbook
-        raise PerfsimError("the workbook cannot be read: it is damaged", file=path, hint=fix) from None
+    return read_workbook(
+        path,
+        limit=MAX_TABLE_BYTES,
+        expanded_limit=MAX_TABLE_EXPANDED,
+        what="indicator table",
+        hint="open it in Excel and save it as 'Excel Workbook (.xlsx)'",
+        size_hint="an indicator table is small: keep only the table in the workbook",
+    )
 
 
 def _heading(sheet: _Sheet) -> tuple[int, dict[str, Any]] | None:
@@ -290,7 +274,7 @@ def _to_data(nodes: list[_Node], sheet: _Sheet, taken: set[str], problems: list[
         extra = dict(node.extra or {})
         name = extra.pop("name", None)
         if not (isinstance(name, dict) and name.get("zh") == node.name):
-            name = {"zh": node.name, "en": node.name}
+            name = {"zh": node.name}  # no English name in a Chinese table: English outputs say so
         item: dict[str, Any] = {"id": node.id or _node_id(node.name, node.row, taken), "name": name}
         taken.add(item["id"])
         kids = _to_data(node.children, sheet, taken, problems)
@@ -414,7 +398,7 @@ def _assemble(
         return data
     stem = _ID_CHARS.sub("", path.stem)[:60] or "table"
     first_title = next(iter(trees.values()))[1] or path.stem
-    data = {"perfsim_scheme": 1, "id": stem, "version": "1", "name": {"zh": first_title, "en": first_title}}
+    data = {"perfsim_scheme": 1, "id": stem, "version": "1", "name": {"zh": first_title}}
     totals = [sum(n.get("points", 0) for n in nodes) for nodes, _ in trees.values()]
     data["total"] = totals[0]
     if len(trees) == 1:
@@ -422,10 +406,19 @@ def _assemble(
     else:
         taken: set[str] = set()
         data["unit_classes"] = [
-            {"id": _node_id(title, 0, taken), "name": {"zh": title, "en": title}, "indicators": nodes}
+            {"id": _node_id(title, 0, taken), "name": {"zh": title}, "indicators": nodes}
             for title, (nodes, _) in trees.items()
         ]
     data["grading"] = {"basis": "percent", "bands": PROJECT_BANDS}
+    if len(set(totals)) > 1:  # sheets scored out of different full marks (街道 100, 乡镇 120): each its own
+        for unit_class, total in zip(data["unit_classes"], totals):
+            unit_class["total"] = total
+        data["grading"]["group_by"] = "class"
+        problems.append(
+            "the sheets add up to different full marks ("
+            + ", ".join(f"{title} {total:g}" for title, total in zip(trees, totals))
+            + "): each class is scored out of its own, graded on its percent and ranked on its own (group_by: class)"
+        )
     problems.append(
         "no 方案设置 sheet: grades are the national project grades 优 ≥ 90 %, 良 ≥ 80 %, 中 ≥ 60 %, 差 "
         "(财预〔2020〕10号); edit grading: in the scheme file to change them"

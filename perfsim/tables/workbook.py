@@ -1,7 +1,7 @@
 """Evaluation results as a formatted workbook: what ``perfsim evaluate -o results.xlsx`` writes.
 
-A 等次汇总 sheet (units per grade and class), then one sheet per unit class with only the
-columns that class has: headings in Chinese (indicator names for section and indicator
+A 等次汇总 sheet (units per grade and class; none for a scheme without grading), then one sheet per
+unit class with only the columns that class has: headings in Chinese (indicator names for section and indicator
 scores), frozen heading row and unit columns, number formats (two decimals for scores, whole
 numbers for ranks, thousands separators for money), widths fitted to the text, an autofilter,
 and A4 landscape printing with the headings repeated. Every cell goes through
@@ -169,8 +169,10 @@ def write_results_workbook(
     def build() -> Any:
         book = openpyxl.Workbook()
         book.remove(book.active)
-        _summary_sheet(book, compiled, frame, classes)
-        titles = ["等次汇总"]
+        titles: list[str] = []
+        if compiled.scheme.grading.graded:  # a self-evaluation form only totals and ranks: no summary
+            _summary_sheet(book, compiled, frame, classes)
+            titles.append("等次汇总")
         for cc, (cid, name) in zip(compiled.classes, classes):
             part = frame[frame["class"] == cid]
             keep = [
