@@ -27,6 +27,12 @@ from .rule_inputs import Reader
 Bool2 = NDArray[np.bool_]
 
 
+def _none(shape: tuple[int, ...]) -> Cents:
+    """Zero cents everywhere, as a read-only view that holds no memory (10,000 draws × 1,000 units of
+    int64 would hold 80 MB for an amount that most schemes never move)."""
+    return np.broadcast_to(np.int64(0), shape)
+
+
 def _change_tables(changes: list[r.BudgetChange | None]) -> tuple[NDArray[np.float64], Cents]:
     """Per-index multiplier and added cents, so one pass applies a rule table: max(b × f + a, 0)."""
     factor = np.ones(len(changes))
@@ -98,7 +104,7 @@ def budget_rules(
     """
     ev = read.ev
     shape = budget.shape
-    budget = np.where(present, budget, 0)
+    budget = budget if present.all() else np.where(present, budget, 0)
     total = ev.total
     gated = np.zeros(shape, dtype=bool)
     excluded = np.zeros(shape, dtype=bool)
@@ -109,7 +115,7 @@ def budget_rules(
             excluded |= failed
     suspended = np.zeros(shape, dtype=bool)
     stopped = np.zeros(shape, dtype=bool)
-    released = np.zeros(shape, dtype=np.int64)
+    released = _none(shape)
     mon = rules.monitoring
     if mon is not None:
         watched = present & ~gated & read.classes(mon.classes)[None, :]
@@ -151,8 +157,7 @@ def budget_rules(
         nxt = _apply_tables(budget, grade, factor, add)
     else:
         nxt = budget.copy()
-    streak = np.zeros(shape, dtype=np.int64)
-    step = np.zeros(shape, dtype=np.int64)
+    streak = step = _none(shape)
     if rules.ladder is not None:
         failing = read.grades(rules.ladder.fail_grades) & present & read.classes(rules.ladder.classes)[None, :]
         before = ladder_before if ladder_before is not None else np.zeros(shape, dtype=np.int64)
@@ -164,12 +169,14 @@ def budget_rules(
     leaving = gated | stopped
     nxt = np.where(leaving | completing | ~present, 0, nxt)
     ended = present & (leaving | completing | ((nxt == 0) & (budget > 0)))
-    delta = nxt - budget
-    cut = np.maximum(-delta, 0)
-    increase = np.maximum(delta, 0)
-    cut_to_pool = np.where(~leaving, cut, 0) if rules.cuts_to == "pool" else np.zeros(shape, dtype=np.int64)
+    # in place: at 10,000 draws × 1,000 units each int64 temporary is 80 MB
+    increase = np.subtract(nxt, budget)
+    cut = np.negative(increase)
+    np.maximum(cut, 0, out=cut)
+    np.maximum(increase, 0, out=increase)
+    cut_to_pool = np.where(~leaving, cut, 0) if rules.cuts_to == "pool" else _none(shape)
     pool = released.sum(axis=1) + cut_to_pool.sum(axis=1)
-    received = np.zeros(shape, dtype=np.int64)
+    received = _none(shape)
     realloc = rules.reallocation
     if realloc is not None and realloc.rule != "treasury":
         # units paying into the pool, and units that end, do not draw from it
@@ -201,8 +208,11 @@ def budget_rules(
             weights = to_yuan(nxt) if realloc.rule == "pro_rata" else np.broadcast_to(total, shape).astype(float)
             received = allocate_capped(pool, np.where(eligible, weights, 0.0), caps)
     returned = pool - received.sum(axis=1)
-    entered = np.where(present, 0, np.broadcast_to(entering, shape))
-    claim = nxt + received + entered
+    entered = np.where(present, 0, entering) if entering.any() else _none(shape)
+    claim = nxt
+    for added in (received, entered):
+        if added.any():
+            claim = claim + added
     final = claim if envelope is None else share_envelope(envelope, claim)
     return {
         "budget": budget,
@@ -215,7 +225,7 @@ def budget_rules(
         "received": received,
         "returned": returned,
         "entered": entered,
-        "scaled": final - claim,
+        "scaled": final - claim if final is not claim else _none(shape),
         "gated": gated,
         "excluded": excluded,
         "suspended": suspended,

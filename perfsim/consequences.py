@@ -306,7 +306,7 @@ def apply_consequences(
         streaks=dict(before.streaks),
         window_counts=dict(before.window_counts),
         period=before.period,
-        window_totals=(before.window_totals if before.window_totals is not None else 0.0) + ev.total,
+        window_totals=ev.total if before.window_totals is None else before.window_totals + ev.total,
         first_envelope=before.first_envelope,
         rank_streaks=dict(before.rank_streaks),
     )
