@@ -55,6 +55,10 @@ class Inverse:
     linear: NDArray[np.bool_]
     completion: tuple[str, float, float] | None = None
     """(direction, fixed standard or NaN for per-unit, cap) for completion ratios."""
+    pieces: tuple[tuple[float, float, dict[str, float], dict[str, float]], ...] = ()
+    """Linear pieces of the scorer that other levels fall inside, as (low fraction, high fraction, raw
+    at low, raw at high): in a band table that is not monotone an interpolating band can span the
+    fractions of other bands, and a target inside it is reached on it exactly, not by a jump."""
 
     @property
     def discrete(self) -> bool:
@@ -87,7 +91,7 @@ class Inverse:
             return {name: np.broadcast_to(v[0], f.shape).astype(np.float64) for name, v in self.raw.items()}
         if levels.size == 2 and self.linear[0]:  # one linear piece (a mark, a shortfall): affine, exact
             t = np.clip((f - levels[0]) / (levels[1] - levels[0]), 0.0, 1.0)
-            return {name: v[0] + t * (v[1] - v[0]) for name, v in self.raw.items()}
+            return {name: _between(v[0], v[1], t) for name, v in self.raw.items()}
         if self.linear.all():
             return {name: np.interp(f, levels, v) for name, v in self.raw.items()}
         f = np.clip(f, levels[0], levels[-1])
@@ -95,11 +99,19 @@ class Inverse:
         low, high = levels[i], levels[i + 1]
         t = (f - low) / (high - low)
         t = np.where(t < SNAP, 0.0, np.where(t > 1.0 - SNAP, 1.0, t))
-        jump = ~self.linear[i]
+        jump = ~self.linear[i] & (t > 0.0) & (t < 1.0)
         if jump.any():
             up = (u < t) if u is not None else (t >= 0.5)
-            t = np.where(jump, np.where(up | (t >= 1.0), 1.0, 0.0), t)
-        return {name: v[i] + t * (v[i + 1] - v[i]) for name, v in self.raw.items()}
+            t = np.where(jump, np.where(up, 1.0, 0.0), t)
+        out = {name: _between(v[i], v[i + 1], t) for name, v in self.raw.items()}
+        for low_f, high_f, low_raw, high_raw in self.pieces:
+            inside = jump & (f >= low_f) & (f <= high_f)
+            if inside.any():
+                share = (f - low_f) / (high_f - low_f)
+                for name in out:
+                    out[name] = np.where(inside, _between(low_raw[name], high_raw[name], share), out[name])
+                jump = jump & ~inside
+        return out
 
     def verify(self, node: s.Indicator, nominal_points: float, standard: Array | None = None) -> None:
         """Check the inverse against the method's scorer; an AssertionError here is a bug in perfsim."""
@@ -118,6 +130,16 @@ class Inverse:
         got = scorer(self(mid, u=np.full(mid.shape, 0.5)))
         inside = (got >= self.fractions[:-1] - 1e-12) & (got <= self.fractions[1:] + 1e-12)
         assert inside.all(), f"inverse of {node.id} leaves its neighbouring levels"
+        for low_f, high_f, _, _ in self.pieces:
+            grid = np.linspace(low_f, high_f, 33)
+            got = scorer(self(grid, u=np.full(grid.shape, 0.5)))
+            assert np.allclose(got, grid, rtol=0, atol=1e-9), f"inverse of {node.id} leaves a linear piece"
+
+
+def _between(low: float | Array, high: float | Array, t: Array) -> Array:
+    """``low`` at t = 0 and ``high`` at t = 1 exactly: ``low + t (high − low)`` can miss ``high`` by an
+    ulp, which falls outside a band whose bound is inclusive."""
+    return (1.0 - t) * low + t * high
 
 
 def _levels(
@@ -136,6 +158,19 @@ def _levels(
     return fractions[keep], raw, linear
 
 
+def _pieces(
+    candidates: list[dict[str, float]], fractions: Array, linear_pairs: set[tuple[int, int]]
+) -> tuple[tuple[float, float, dict[str, float], dict[str, float]], ...]:
+    """Every linear pair of candidates as a piece, low fraction first (a pair that ended up as two
+    neighbouring levels is never consulted: no target between them is on a jump)."""
+    pieces = []
+    for a, b in sorted(linear_pairs):
+        if fractions[a] != fractions[b]:
+            low, high = (a, b) if fractions[a] < fractions[b] else (b, a)
+            pieces.append((float(fractions[low]), float(fractions[high]), candidates[low], candidates[high]))
+    return tuple(pieces)
+
+
 def _from_candidates(
     node: s.Indicator,
     points: float,
@@ -148,7 +183,7 @@ def _from_candidates(
     columns = {n: np.array([c[n] for c in candidates], dtype=np.float64) for n in names}
     fractions = np.asarray(scorer(columns), dtype=np.float64)
     levels, raw, linear = _levels(candidates, fractions, linear_pairs)
-    return Inverse(levels, raw, linear)
+    return Inverse(levels, raw, linear, pieces=_pieces(candidates, fractions, linear_pairs or set()))
 
 
 def _band_candidates(m: s.BandLookup, points: float) -> tuple[list[dict[str, float]], set[tuple[int, int]]]:

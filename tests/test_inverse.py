@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import perfsim
@@ -157,7 +157,24 @@ def _one_leaf(method: dict, points: float, direction: str, data: dict[str, list]
     return compiled, perfsim.load_units(frame, compiled)
 
 
+NOT_MONOTONE = (  # an interpolating band whose points span the fixed points of the band below it
+    {
+        "method": "bands",
+        "bands": [
+            {"min": 2.0, "min_inclusive": False, "points": 0.0},
+            {"min": 0.5, "min_inclusive": False, "points": [0.0, 2.0]},
+            {"min": 0.0, "min_inclusive": False, "points": 1.0},
+        ],
+        "pick": "interpolate",
+    },
+    5.0,
+    "higher",
+    {"x": [0.0, 0.25, 0.75, 1.0, 1.5, 2.5, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]},
+)
+
+
 @given(method_case(), st.integers(0, 2**31))
+@example(NOT_MONOTONE, 0)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_quiet_simulated_years_reproduce_the_datas_indicator_scores(case, seed):
     """Every method, its parameters drawn: with noise, shocks and budget effects off, each simulated
