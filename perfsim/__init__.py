@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .scenario import Scenario, bundled_scenarios_folder, init_scenario, list_scenarios, load_scenario
     from .scheme import Scheme, load_scheme, scheme_from_data
     from .simulate import simulate
+    from .simulate_stream import simulate_summary
     from .tables.export_table import export_table
     from .tables.import_table import import_table
 
@@ -72,6 +73,7 @@ _LAZY = {
     "bundled_scenarios_folder": "scenario",
     "init_scenario": "scenario",
     "simulate": "simulate",
+    "simulate_summary": "simulate_stream",
     "BehaviourModel": "population",
     "apply_consequences": "consequences",
     "Comparison": "analysis",
@@ -163,6 +165,7 @@ __all__ = [
     "note",
     "rank_stability",
     "simulate",
+    "simulate_summary",
     "sobol",
     "sweep",
     "threshold_sweep",

@@ -476,6 +476,32 @@ def simulate(
     -------
     Simulation
     """
+    return simulate_draws(compiled, population, years, 0, draws, seed, params, model, workers, executor)
+
+
+def simulate_draws(
+    compiled: CompiledScheme,
+    population: Population | UnitData,
+    years: int,
+    start: int,
+    stop: int,
+    seed: int = 0,
+    params: Mapping[str, ArrayLike] | None = None,
+    model: BehaviourModel | None = None,
+    workers: int | None = None,
+    executor: str = "thread",
+) -> Simulation:
+    """Draws ``start … stop − 1`` of :func:`simulate`'s run with ``seed``, the same whatever the range.
+
+    ``start`` is a multiple of :data:`BLOCK_DRAWS` and ``stop`` one too, or the last draw of the
+    run: randomness belongs to blocks of draws, so a range of whole blocks holds the very draws a
+    longer run holds there (:func:`simulate` is
+    ``simulate_draws(…, 0, draws, …)``; :func:`perfsim.simulate_stream.simulate_summary` runs
+    ranges one after another).
+    """
+    if start % BLOCK_DRAWS:
+        raise ParameterError(f"a range of draws starts at a multiple of {BLOCK_DRAWS}, not {start}")
+    draws = stop - start
     check_periods(years, draws)
     check_seed(seed, "seed")
     if model is not None and model.veto_events not in ("resample", "fixed"):
@@ -505,10 +531,10 @@ def simulate(
             model or BehaviourModel(),
             years,
             seed,
-            b,
-            min(BLOCK_DRAWS, draws - start),
+            start // BLOCK_DRAWS + b,
+            min(BLOCK_DRAWS, draws - first),
         )
-        for b, start in enumerate(range(0, draws, BLOCK_DRAWS))
+        for b, first in enumerate(range(0, draws, BLOCK_DRAWS))
     ]
     if executor not in ("thread", "process"):
         raise ParameterError(f"unknown executor '{executor}'", hint="use thread or process")

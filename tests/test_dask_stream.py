@@ -82,3 +82,17 @@ def test_killed_worker_is_retried_with_the_same_result(qitai, cluster):
     pd.testing.assert_frame_equal(expected.rank_intervals, result.rank_intervals)
     client.wait_for_workers(2, timeout=60)
     assert set(client.run(os.getpid).values()) != set(pids.values())  # the nanny started a new worker
+
+
+def test_streamed_simulation_summary_on_two_workers_equals_the_whole_panels(cluster):
+    """Issue 15: a simulation's summary streamed over ranges of draws on Dask is the whole panel's."""
+    from perfsim.simulate import simulate
+    from perfsim.simulate_stream import simulate_summary
+
+    sc = perfsim.load_scenario("budget-lifecycle")
+    _, client = cluster
+    whole = simulate(sc.compiled, sc.data, years=5, draws=300, seed=11, workers=1).summary()
+    there = simulate_summary(
+        sc.compiled, sc.data, years=5, draws=300, seed=11, chunk_draws=100, workers=1, scheduler=client
+    )
+    pd.testing.assert_frame_equal(there, whole, check_exact=False, rtol=1e-12, atol=1e-9)
