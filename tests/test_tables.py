@@ -25,7 +25,7 @@ from perfsim.scenario import load_scenario
 from perfsim.tables import export_table, import_table, write_results_workbook
 from perfsim.tables.import_table import _number
 
-from conftest import QITAI_DATA, QITAI_SCHEME, SCENARIOS
+from conftest import QITAI_DATA, QITAI_SCHEME, SCENARIOS, leaf, make_scheme
 
 ROUND_TRIP = ["qitai-county", "compulsory-school-pay", "employee-rubric", "county-housing-projects", "wuxiang-county"]
 
@@ -259,3 +259,35 @@ def test_results_workbook_refuses_to_replace_an_input(tmp_path: Path) -> None:
     import_table(target)  # read as an input now
     with pytest.raises(PerfsimError, match="replace an input"):
         write_results_workbook(frame, compiled, target)
+
+
+def test_results_workbook_names_groups_vetoes_and_lists_in_chinese(tmp_path: Path) -> None:
+    """A Chinese workbook shows names, not ids: ranking groups that are classes, the whole field ("(all)"),
+    the vetoes that hit a unit, and top lists (list:<id>) in its headings."""
+    compiled = load_scenario("qitai-county").compiled
+    data = pd.read_csv(QITAI_DATA)
+    vetoed = data.index[data["class"] == "department"][:2]
+    data.loc[vetoed, ["veto_safety_accident", "veto_public_security"]] = 1
+    frame = perfsim.results_frame(perfsim.evaluate(compiled, perfsim.load_units(data, compiled), ranks=True))
+    book = openpyxl.load_workbook(write_results_workbook(frame, compiled, tmp_path / "r.xlsx"))
+    ws = book["县直部门"]
+    headings = [c.value for c in ws[1]]
+    column = {h: [ws.cell(r, headings.index(h) + 1).value for r in range(2, ws.max_row + 1)] for h in headings}
+    assert set(column["排名分组"]) == {"县直部门"}  # the class's name, not 'department'
+    names = {v.id: v.name.zh for v in compiled.vetoes}
+    expected = "；".join(names[i] for i in ("veto_public_security", "veto_safety_accident"))
+    units = column["单位编号"]
+    assert [column["一票否决"][units.index(data.loc[i, "unit"])] for i in vetoed] == [expected, expected]
+    assert not [v for v in column["一票否决"] if v and re.search(r"[A-Za-z]", v)]
+
+    listed = make_scheme([leaf("x", 100)], grading={"top_lists": [{"id": "first", "name": "第一名", "k": 1}]})
+    one = perfsim.compile_scheme(listed)
+    rows = pd.DataFrame({"unit": ["a", "b", "c"], "x": [96, 90, 96]})
+    frame = perfsim.results_frame(perfsim.evaluate(one, perfsim.load_units(rows, one), ranks=True))
+    ws = openpyxl.load_workbook(write_results_workbook(frame, one, tmp_path / "l.xlsx")).worksheets[-1]
+    headings = [c.value for c in ws[1]]
+    assert "第一名" in headings and not [h for h in headings if re.search(r"[A-Za-z]", str(h))], headings
+    column = headings.index("排名分组") + 1
+    assert {ws.cell(r, column).value for r in range(2, 5)} == {"全部"}
+    listed_cells = [ws.cell(r, headings.index("第一名") + 1).value for r in range(2, 5)]
+    assert listed_cells == ["是", None, "是"]  # both tied at place 1

@@ -46,6 +46,8 @@ _MONEY_WORDS = ("yuan", "amount", "budget", "pay", "bonus_months_pay")
 def _heading(column: str, labels: dict[str, str]) -> str:
     if column in HEADINGS:
         return HEADINGS[column]
+    if column in labels:  # a top list (list:<id>)
+        return labels[column]
     if column.startswith("score:"):
         node, _, period = column[len("score:") :].partition("@")
         name = labels.get(node, node)
@@ -128,6 +130,20 @@ def _summary_sheet(book: Any, compiled: CompiledScheme, frame: pd.DataFrame, cla
         ws.column_dimensions[get_column_letter(j)].width = 14
 
 
+def _names_in_chinese(frame: pd.DataFrame, compiled: CompiledScheme) -> pd.DataFrame:
+    """Ids in cells (a ranking group that is a class, the vetoes that hit) as the scheme's Chinese names."""
+    out = frame.copy()
+    if "group" in out.columns:
+        groups = {cc.id: cc.label.zh for cc in compiled.classes} | {"(all)": "全部"}
+        out["group"] = out["group"].map(lambda g: groups.get(g, g))
+    if "vetoes" in out.columns:
+        vetoes = {v.id: v.name.zh for v in compiled.vetoes}
+        out["vetoes"] = out["vetoes"].map(
+            lambda ids: "；".join(vetoes.get(i, i) for i in str(ids).split(";") if i) if isinstance(ids, str) else ids
+        )
+    return out
+
+
 def write_results_workbook(
     frame: pd.DataFrame, compiled: CompiledScheme, path: str | Path, *, inputs: Iterable[str | Path] = ()
 ) -> Path:
@@ -165,6 +181,7 @@ def write_results_workbook(
     classes = [(cc.id, cc.label.zh) for cc in compiled.classes]
     if "class" not in frame.columns:
         frame = frame.assign(**{"class": classes[0][0]})
+    frame = _names_in_chinese(frame, compiled)
 
     def build() -> Any:
         book = openpyxl.Workbook()
@@ -183,6 +200,7 @@ def write_results_workbook(
                 and not (str(c).startswith("score:") and part[c].isna().all())
             ]
             labels = {node: label.zh for node, label in zip(cc.ids, cc.labels)}
+            labels |= {f"list:{t.id}": t.name.zh for t in compiled.scheme.grading.top_lists}
             title = sheet_title(name if len(classes) > 1 else compiled.scheme.name.zh, titles)
             titles.append(title)
             _class_sheet(book, title, part[keep].reset_index(drop=True), labels)
