@@ -45,6 +45,9 @@ class PerfsimError(Exception):
         column such as ``row 14, column public``, or a YAML line.
     hint
         What the user should do to fix it.
+    zh
+        The message and hint in Chinese, for errors a Chinese screen shows next to the control that
+        caused them (the explorer's target and lever fields); the command line prints ``message``.
     """
 
     def __init__(
@@ -54,11 +57,13 @@ class PerfsimError(Exception):
         file: str | Path | None = None,
         field: str | None = None,
         hint: str | None = None,
+        zh: tuple[str, str | None] | None = None,
     ) -> None:
         self.message = message
         self.file = str(file) if file is not None else None
         self.field = field
         self.hint = hint
+        self.zh = zh
         super().__init__(self.render())
 
     def render(self) -> str:

@@ -81,7 +81,7 @@ UI: dict[str, dict[str, str]] = {
         "not_loaded": "无法打开该方案：{}",
         "reach_title": "反向设计：达到目标",
         "reach_targets": "目标，每行一个，如 {}",
-        "reach_levers": "调整项，逗号分隔，如 cutoff:*",
+        "reach_levers": "调整项，逗号分隔，如 分数线:*",
         "reach_go": "求解",
         "reach_applied": "已将调整项设为求解结果（其余恢复原值）。",
         "reach_not_applied": "目标无法同时达到，调整项未变动。",
@@ -287,7 +287,11 @@ def _target_in(target: str, grades: list[Label], lang: str) -> str:
     return target
 
 
-def _say(exc: PerfsimError) -> str:
+def _say(exc: PerfsimError, lang: str) -> str:
+    """An error in the screen's language where the error has words in it (``PerfsimError.zh``)."""
+    if lang == "zh" and exc.zh is not None:
+        message, hint = exc.zh
+        return f"{message}（{hint}）" if hint else message
     return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
 
 
@@ -434,7 +438,7 @@ class ExplorerWidget:
             (pick(spec.name, self.lang) + (u["saved"] if saved else ""), str(path)) for path, spec, saved in found
         ]
         if problems:  # listed what reads; say why the rest is missing
-            self.scenario_error.value = _error(u["not_loaded"].format(_say(problems[0])))
+            self.scenario_error.value = _error(u["not_loaded"].format(_say(problems[0], self.lang)))
         if not any(Path(p).resolve() == current.resolve() for _, p in options):
             options.insert(0, (pick(self.explorer.scenario.spec.name, self.lang), str(current)))
         value = next(p for _, p in options if Path(p).resolve() == current.resolve())
@@ -496,6 +500,7 @@ class ExplorerWidget:
     def _reach_panel(self) -> w.Widget:
         """Targets and levers in plain text, a Solve button and the answer in words."""
         from .analysis.reach_defaults import suggestions
+        from .analysis.reach_levers import lever_in
 
         u, grades = UI[self.lang], self.explorer.compiled.grades
         ask = suggestions(self.explorer.compiled, self.explorer.data)
@@ -505,7 +510,9 @@ class ExplorerWidget:
             layout=w.Layout(width="260px", height="62px"),
         )
         self.reach_levers = w.Text(
-            value=", ".join(ask.levers), placeholder=u["reach_levers"], layout=w.Layout(width="220px")
+            value=", ".join(lever_in(text, self.lang) for text in ask.levers),
+            placeholder=u["reach_levers"],
+            layout=w.Layout(width="220px"),
         )
         self.reach_button = w.Button(description=u["reach_go"], layout=w.Layout(width="80px"))
         self.reach_button.on_click(self._on_reach)
@@ -592,7 +599,7 @@ class ExplorerWidget:
         try:
             action()
         except PerfsimError as exc:
-            (where() if callable(where) else where).value = _error(_say(exc))
+            (where() if callable(where) else where).value = _error(_say(exc, self.lang))
         except Exception:
             (where() if callable(where) else where).value = _error(self._fault(doing))
 
@@ -618,7 +625,7 @@ class ExplorerWidget:
         try:
             self.refresh()
         except PerfsimError as exc:  # shown under the lever that was moved, like a refusal
-            self._warn(name, _say(exc))
+            self._warn(name, _say(exc, self.lang))
         except Exception:
             self._warn(name, self._fault("recompute"))
 

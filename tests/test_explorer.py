@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import ipywidgets
 import numpy as np
 import pandas as pd
@@ -326,6 +329,47 @@ def test_widget_reach_moves_the_levers_and_clears_stale_warnings(scenario, tmp_p
     widget.reach_targets.value = "卓越<=10%"  # no such grade: the reader's own message, next to the button
     widget.reach_button.click()
     assert "perfsim-error" in widget.reach_out.value and "卓越" in widget.reach_out.value
+    assert "未指明本方案的等次" in widget.reach_out.value  # in the screen's language
+
+
+@pytest.mark.parametrize(
+    ("targets", "levers"),
+    [
+        ("优秀<=20x", "分数线:*"),  # unreadable target
+        ("卓越<=10%", "分数线:*"),  # no such grade
+        ("优秀@火星<=10%", "分数线:*"),  # no such group
+        ("优秀<=120%", "分数线:*"),  # share beyond 100 %
+        ("优秀<=2.5", "分数线:*"),  # a count that is not whole
+        ("预算<=0", "分数线:*"),  # money without budget rules
+        ("优秀<=20%", "魔法:*"),  # unknown lever kind
+        ("优秀<=20%", "分数线:优秀=95..99"),  # a range leaving out the value as written
+        ("优秀<=20%", "分数线:优秀=a..b"),  # unreadable range
+        ("优秀<=20%", "分数线:*, cutoff:优秀"),  # the same lever twice, in both languages
+    ],
+)
+def test_reach_errors_on_a_chinese_screen_are_in_chinese(scenario, tmp_path, targets, levers):
+    """Whatever a designer mistypes in the reach panel, the Chinese screen answers in Chinese: only the
+    designer's own text and the target syntax (%, <=) may be ASCII."""
+    from perfsim.widgets import ExplorerWidget
+
+    widget = ExplorerWidget(scenario, chart_mode="svg", save_folder=tmp_path, scenario_folders=[SCENARIOS])
+    widget.reach_targets.value = targets
+    widget.reach_levers.value = levers
+    widget.reach_button.click()
+    shown = html.unescape(re.sub(r"<[^>]+>", " ", widget.reach_out.value))
+    assert "perfsim-error" in widget.reach_out.value and cjk_characters(shown), shown
+    for typed in [targets, *levers.split(",")]:
+        shown = shown.replace(typed.strip(), " ")
+    assert not re.findall(r"[A-Za-z]{2,}", shown), shown
+
+
+def test_chinese_lever_names_read_as_the_english_ones(scenario):
+    from perfsim.analysis.reach_levers import lever_in, parse_levers
+
+    for english in ("cutoff:*", "weights:*", "cutoff:优秀=85..95"):
+        chinese = lever_in(english, "zh")
+        assert not re.search(r"[A-Za-z]", chinese.split(":")[0]) and lever_in(chinese, "en") == english
+        assert parse_levers([chinese], scenario.compiled).blocks == parse_levers([english], scenario.compiled).blocks
 
 
 def test_widget_shows_a_fault_as_what_could_not_be_done_and_logs_it(scenario, tmp_path, monkeypatch, caplog):

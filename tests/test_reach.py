@@ -357,7 +357,7 @@ def test_explorer_widget_reach_panel_solves_and_redraws(qitai, tmp_path):
     assert widget.explorer.current()
     widget.reach_targets.value = "优秀<=abc"
     widget.reach_button.click()
-    assert "cannot read the target" in widget.reach_out.value
+    assert "无法读取目标" in widget.reach_out.value  # next to the button, in the screen's language
 
 
 # ---------------------------------------------------------------- briefing note of a solved scenario

@@ -23,6 +23,30 @@ LEVER_HINT = (
     "(one tier), points:ID (one weight, siblings rescaled), rate:*, quota:*, cap:*, share:* or a parameter "
     "of the scheme; add =LOW..HIGH to narrow a range"
 )
+LEVER_HINT_ZH = (
+    "调整项写作 分数线:*、分数线:等次、权重:*（各组同级权重）、权重:上级指标（一组）、分值:指标编号（一项，"
+    "同级按比例调整）、调整比例:*、比例上限:*、扣分上限:*、时段占比:* 或方案参数名；加 =下限..上限 可缩小范围"
+)
+LEVER_KINDS_ZH = {
+    "cutoff": "分数线",
+    "weights": "权重",
+    "points": "分值",
+    "rate": "调整比例",
+    "quota": "比例上限",
+    "cap": "扣分上限",
+    "share": "时段占比",
+}
+"""Chinese names of the lever kinds, accepted in place of the English ones (分数线:* = cutoff:*)."""
+_KIND_OF = {zh: kind for kind, zh in LEVER_KINDS_ZH.items()}
+
+
+def lever_in(text: str, lang: str) -> str:
+    """A lever text with its kind named in ``lang`` (``cutoff:*`` ↔ ``分数线:*``); either form parses."""
+    kind, sep, rest = text.strip().partition(":")
+    if not sep:
+        return text
+    english = _KIND_OF.get(kind, kind)
+    return f"{LEVER_KINDS_ZH.get(english, english) if lang == 'zh' else english}:{rest}"
 
 
 @dataclass(frozen=True)
@@ -155,12 +179,20 @@ def _scalar(compiled: CompiledScheme, name: str, lo: float | None, hi: float | N
             f"the lever '{text}' range {lower:g}..{upper:g} is empty or outside [{p.lower:g}, {p.upper:g}]",
             field="--lever",
             hint="give LOW..HIGH with LOW < HIGH inside the parameter's legal range",
+            zh=(
+                f"调整项「{text}」的范围 {lower:g}..{upper:g} 为空或超出 [{p.lower:g}, {p.upper:g}]",
+                "请给出 下限..上限，下限小于上限且在参数的合法范围内",
+            ),
         )
     if not lower <= p.nominal <= upper:
         raise ParameterError(
             f"the lever '{text}' range {lower:g}..{upper:g} leaves out the value as written ({p.nominal:g})",
             field="--lever",
             hint="widen the range so the search can start from the scheme as written",
+            zh=(
+                f"调整项「{text}」的范围 {lower:g}..{upper:g} 不含方案原值（{p.nominal:g}）",
+                "请放宽范围，使求解能从方案原值出发",
+            ),
         )
     return Block("scalar", (name,), (p.nominal,), lower, upper)
 
@@ -174,12 +206,12 @@ def parse_levers(specs: Sequence[str], compiled: CompiledScheme, weights: dict[s
         For an unknown lever, a range outside the legal one, or a parameter named twice.
     """
     if not specs:
-        raise ParameterError("no lever given", field="--lever", hint=LEVER_HINT)
+        raise ParameterError("no lever given", field="--lever", hint=LEVER_HINT, zh=("未给出调整项", LEVER_HINT_ZH))
     blocks: list[Block] = []
     seen: set[str] = set()
     space = compiled.parameters
     for text in specs:
-        name, _, rng = text.strip().partition("=")
+        name, _, rng = lever_in(text, "en").partition("=")
         lo = hi = None
         if rng:
             low_text, sep, high_text = rng.partition("..")
@@ -188,7 +220,12 @@ def parse_levers(specs: Sequence[str], compiled: CompiledScheme, weights: dict[s
             except ValueError:
                 sep = ""
             if not sep:
-                raise ParameterError(f"cannot read the range of the lever '{text}'", field="--lever", hint=LEVER_HINT)
+                raise ParameterError(
+                    f"cannot read the range of the lever '{text}'",
+                    field="--lever",
+                    hint=LEVER_HINT,
+                    zh=(f"无法读取调整项「{text}」的范围", LEVER_HINT_ZH),
+                )
         kind, _, key = name.partition(":")
         new: list[Block] = []
         if kind in ("weights", "points") and key == "*" or kind == "weights":
@@ -199,22 +236,35 @@ def parse_levers(specs: Sequence[str], compiled: CompiledScheme, weights: dict[s
                     f"the lever '{text}' names no tier of sibling weights",
                     field="--lever",
                     hint=f"tiers sit under: {', '.join(parents[:12])}; or weights:*",
+                    zh=(
+                        f"调整项「{text}」不是一组同级权重",
+                        f"同级权重的上级指标：{'、'.join(parents[:12])}；或 权重:*",
+                    ),
                 )
             if rng:
                 raise ParameterError(
-                    f"the lever '{text}' is a tier: it takes no range", field="--lever", hint=LEVER_HINT
+                    f"the lever '{text}' is a tier: it takes no range",
+                    field="--lever",
+                    hint=LEVER_HINT,
+                    zh=(f"调整项「{text}」是一组权重，不能给范围", LEVER_HINT_ZH),
                 )
             new = [Block("simplex", t.params, t.nominal, 0.0, 1.0, t) for t in chosen]
         elif key == "*":
             kinds = ["cutoff", "rate", "quota", "cap", "share"]
             if kind not in kinds:
                 raise ParameterError(
-                    f"unknown lever '{text}'", field="--lever", hint=near(kind, [*kinds, "weights"], LEVER_HINT)
+                    f"unknown lever '{text}'",
+                    field="--lever",
+                    hint=near(kind, [*kinds, "weights"], LEVER_HINT),
+                    zh=(f"未知的调整项「{text}」", LEVER_HINT_ZH),
                 )
             names = space.names(kind)
             if not names:
                 raise ParameterError(
-                    f"the lever '{text}' matches no parameter of this scheme", field="--lever", hint=LEVER_HINT
+                    f"the lever '{text}' matches no parameter of this scheme",
+                    field="--lever",
+                    hint=LEVER_HINT,
+                    zh=(f"调整项「{text}」在本方案中没有对应参数", LEVER_HINT_ZH),
                 )
             new = [_scalar(compiled, n, lo, hi, text) for n in names]
         elif name in space:
@@ -225,7 +275,12 @@ def parse_levers(specs: Sequence[str], compiled: CompiledScheme, weights: dict[s
             else:
                 new = [_scalar(compiled, name, lo, hi, text)]
         else:
-            raise ParameterError(f"unknown lever '{text}'", field="--lever", hint=near(name, space.names(), LEVER_HINT))
+            raise ParameterError(
+                f"unknown lever '{text}'",
+                field="--lever",
+                hint=near(name, space.names(), LEVER_HINT),
+                zh=(f"未知的调整项「{text}」", LEVER_HINT_ZH),
+            )
         for b in new:
             moved = set(b.tier.params if b.tier is not None else b.params)
             if moved & seen:
@@ -233,6 +288,7 @@ def parse_levers(specs: Sequence[str], compiled: CompiledScheme, weights: dict[s
                     f"the lever '{text}' moves {', '.join(sorted(moved & seen))}, which another lever moves too",
                     field="--lever",
                     hint="name each parameter or tier once",
+                    zh=(f"调整项「{text}」与另一调整项重复调整同一参数", "每个参数或每组权重只写一次"),
                 )
             seen |= moved
             blocks.append(b)

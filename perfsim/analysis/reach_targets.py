@@ -35,6 +35,10 @@ TARGET_HINT = (
     "write a target as GRADE<=20% (share), GRADE>=3 (count), GRADE@GROUP<=20%, GRADE@year5<=10% (after 5 "
     "simulated years), budget<=0 or pay<=0 (net change in 万元), or instability<=2 (mean rank shift in places)"
 )
+TARGET_HINT_ZH = (
+    "目标写作 等次<=20%（占比）、等次>=3（个数）、等次@分组<=20%、等次@第5年<=10%（模拟 5 年后）、"
+    "预算<=0 或 绩效工资<=0（净变动，万元），或 排名波动<=2（名次平均变动位数）"
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,12 @@ def group_names(compiled: CompiledScheme, data: UnitData) -> list[str]:
     return names + [c.id for c in compiled.classes if c.id not in names]
 
 
+def _names_zh(compiled: CompiledScheme, data: UnitData) -> list[str]:
+    """:func:`group_names` with each class by its Chinese name."""
+    classes = {c.id: c.label.zh for c in compiled.classes}
+    return [classes.get(name, name) for name in group_names(compiled, data)]
+
+
 def parse_target(text: str, compiled: CompiledScheme, data: UnitData) -> Target:
     """Read one target; see :data:`TARGET_HINT` for the forms.
 
@@ -135,7 +145,12 @@ def parse_target(text: str, compiled: CompiledScheme, data: UnitData) -> Target:
     """
     m = _TARGET.match(text.replace("−", "-"))
     if m is None:
-        raise ParameterError(f"cannot read the target '{text}'", field="--target", hint=TARGET_HINT)
+        raise ParameterError(
+            f"cannot read the target '{text}'",
+            field="--target",
+            hint=TARGET_HINT,
+            zh=(f"无法读取目标「{text}」", TARGET_HINT_ZH),
+        )
     what, op, unit = m["what"].strip(), OPS[m["op"]], m["unit"]
     number = float(m["num"])
     key = what.casefold()
@@ -145,6 +160,7 @@ def parse_target(text: str, compiled: CompiledScheme, data: UnitData) -> Target:
                 f"the target '{text}' gives money in %",
                 field="--target",
                 hint="give the net change in 万元, e.g. budget<=0",
+                zh=(f"目标「{text}」以 % 表示金额", "请以万元给出净变动，如 预算<=0"),
             )
         return Target(text, _MONEY_WORDS.get(key, _MONEY_WORDS.get(what, "")), op, number * 10_000)
     if key in _INSTABILITY_WORDS:
@@ -153,6 +169,7 @@ def parse_target(text: str, compiled: CompiledScheme, data: UnitData) -> Target:
                 f"the target '{text}' has a unit",
                 field="--target",
                 hint="instability is in rank places: instability<=2",
+                zh=(f"目标「{text}」带有单位", "排名波动以名次位数计，如 排名波动<=2"),
             )
         return Target(text, "instability", op, number)
     grade_word, _, where = what.partition("@")
@@ -165,6 +182,12 @@ def parse_target(text: str, compiled: CompiledScheme, data: UnitData) -> Target:
             hint=f"grades: {', '.join(real)}; {TARGET_HINT}"
             if compiled.scheme.grading.graded
             else "this scheme has no grading: only instability<=N (mean rank shift in places) applies",
+            zh=(
+                f"目标「{text}」未指明本方案的等次、预算、绩效工资或排名波动",
+                f"等次：{'、'.join(real)}；{TARGET_HINT_ZH}"
+                if compiled.scheme.grading.graded
+                else "本方案不评等次，只能设定 排名波动<=N（名次平均变动位数）",
+            ),
         )
     group, year = None, None
     where = where.strip()
@@ -174,22 +197,39 @@ def parse_target(text: str, compiled: CompiledScheme, data: UnitData) -> Target:
             year = int(y[1] or y[2])
             if year < 1:
                 raise ParameterError(
-                    f"the target '{text}' asks for year {year}", field="--target", hint="years count from 1"
+                    f"the target '{text}' asks for year {year}",
+                    field="--target",
+                    hint="years count from 1",
+                    zh=(f"目标「{text}」要求第 {year} 年", "年份从第 1 年算起"),
                 )
         elif where in group_names(compiled, data):
             group = where
+        elif where in (classes := {c.label.zh: c.id for c in compiled.classes}):
+            group = classes[where]  # a class by its Chinese name: 优秀@乡镇<=20%
         else:
             raise ParameterError(
                 f"the target '{text}' names no group, class or year '{where}'",
                 field="--target",
                 hint=f"groups and classes: {', '.join(group_names(compiled, data))}; or year5 / 第5年",
+                zh=(
+                    f"目标「{text}」中的「{where}」不是分组、类别或年份",
+                    f"分组和类别：{'、'.join(_names_zh(compiled, data))}；或 第5年",
+                ),
             )
     if unit in ("万元", "万"):
-        raise ParameterError(f"the target '{text}' gives a grade in 万元", field="--target", hint=TARGET_HINT)
+        raise ParameterError(
+            f"the target '{text}' gives a grade in 万元",
+            field="--target",
+            hint=TARGET_HINT,
+            zh=(f"目标「{text}」以万元表示等次", TARGET_HINT_ZH),
+        )
     if unit is not None:
         if not 0 <= number <= 100:
             raise ParameterError(
-                f"the share in '{text}' is not between 0% and 100%", field="--target", hint=TARGET_HINT
+                f"the share in '{text}' is not between 0% and 100%",
+                field="--target",
+                hint=TARGET_HINT,
+                zh=(f"目标「{text}」中的占比不在 0% 到 100% 之间", TARGET_HINT_ZH),
             )
         return Target(text, "share", op, number / 100, grade, group, year)
     if number != int(number) or number < 0:
@@ -197,12 +237,14 @@ def parse_target(text: str, compiled: CompiledScheme, data: UnitData) -> Target:
             f"the count in '{text}' is not a whole number of units",
             field="--target",
             hint="give a share with % (优秀<=20%) or a whole count (优秀<=3)",
+            zh=(f"目标「{text}」中的个数不是整数", "请给出占比（如 优秀<=20%）或整数个数（如 优秀<=3）"),
         )
     if year is not None:
         raise ParameterError(
             f"the target '{text}' counts units in a simulated year",
             field="--target",
             hint="give a share: 差@year5<=10%",
+            zh=(f"目标「{text}」按个数计模拟年份中的单位", "请给出占比，如 差@第5年<=10%"),
         )
     return Target(text, "count", op, number, grade, group, year)
 
@@ -210,7 +252,7 @@ def parse_target(text: str, compiled: CompiledScheme, data: UnitData) -> Target:
 def parse_targets(texts: Sequence[str | Target], compiled: CompiledScheme, data: UnitData) -> list[Target]:
     out = [t if isinstance(t, Target) else parse_target(t, compiled, data) for t in texts]
     if not out:
-        raise ParameterError("no target given", field="--target", hint=TARGET_HINT)
+        raise ParameterError("no target given", field="--target", hint=TARGET_HINT, zh=("未给出目标", TARGET_HINT_ZH))
     for t in out:
         if t.kind in ("budget", "pay"):
             rules = compiled.scheme.consequences
@@ -219,5 +261,9 @@ def parse_targets(texts: Sequence[str | Target], compiled: CompiledScheme, data:
                     f"the target '{t.text}' needs {t.kind} rules, which this scheme has not",
                     field="--target",
                     hint="bound grade shares instead, or add consequences to the scheme",
+                    zh=(
+                        f"目标「{t.text}」需要{'预算' if t.kind == 'budget' else '绩效工资'}规则，本方案没有",
+                        "请改为约束等次占比，或在方案中加入结果运用规则",
+                    ),
                 )
     return out
