@@ -38,7 +38,7 @@ from .outputs import check_output_folder, write_text, yaml_number, yaml_text
 from .results import explain
 from .scenario import Scenario, ScenarioFile, is_scenario_file, read_scenario_file
 from .scheme import Id, Scheme
-from .variant import scheme_with
+from .variant import parameter_decimals, scheme_with
 
 SAVED_MARK = "# Saved from the perfsim scheme explorer"
 """First line of every scenario and scheme file the explorer writes: only such files may be overwritten."""
@@ -236,19 +236,8 @@ class Explorer:
         return p.lower, p.upper
 
     def decimals(self, name: str) -> int:
-        """The scheme's precision for a parameter: the decimals its values are rounded to.
-
-        Points, cut-offs and caps take the decimals the scheme rounds totals to
-        (``rounding.total``, else 2); period shares and budget rates are percentages to one
-        decimal; quotas are shares to a tenth of a percent.
-        """
-        kind = self.compiled.parameters[name].kind
-        if kind in ("share", "rate"):
-            return 1
-        if kind == "quota":
-            return 3
-        total = self.compiled.scheme.rounding.total
-        return 2 if total is None else total
+        """The scheme's precision for a parameter (:func:`perfsim.variant.parameter_decimals`)."""
+        return parameter_decimals(self.compiled, name)
 
     def lever(self, name: str) -> Lever:
         """How the slider for ``name`` reads, in the explorer's language."""

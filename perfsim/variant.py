@@ -11,8 +11,24 @@ import copy
 
 import numpy as np
 
-from .compile import compile_scheme
+from .compile import CompiledScheme, compile_scheme
 from .scheme import Scheme, effective_points, scheme_from_data
+
+
+def parameter_decimals(compiled: CompiledScheme, name: str) -> int:
+    """The scheme's precision for a parameter: the decimals a saved variant writes it with.
+
+    Points, cut-offs and caps take the decimals the scheme rounds totals to (``rounding.total``,
+    else 2); period shares and budget rates are percentages to one decimal; quotas are shares to a
+    tenth of a percent.
+    """
+    kind = compiled.parameters[name].kind
+    if kind in ("share", "rate"):
+        return 1
+    if kind == "quota":
+        return 3
+    total = compiled.scheme.rounding.total
+    return 2 if total is None else total
 
 
 def scheme_with(scheme: Scheme, values: dict[str, float]) -> Scheme:

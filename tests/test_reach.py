@@ -493,3 +493,28 @@ def test_cutoffs_with_a_grade_down_veto_are_checked_by_evaluation():
     solved = reach(compiled, data, ["优秀>=1"], ["cutoff:*"])
     assert solved.feasible
     assert perfsim.evaluate(compiled, data, solved.values).grade_labels().count("优秀") >= 1
+
+
+def test_a_weight_solution_is_written_at_the_schemes_precision_and_every_move_is_needed(qitai):
+    """What the note shows is what a saved scheme writes: weights at the scheme's 2 decimals, each tier's
+    sum exact, and no move the targets do not need (no "90 → 90" lines left behind by the search)."""
+    result = reach(qitai.compiled, qitai.data, ["优秀<=18%"], ["weights:*"], seed=3)
+    assert result.feasible
+    space = qitai.compiled.parameters
+    for name, value in result.values.items():
+        assert value == round(value, 2), (name, value)
+    for tier in tiers(qitai.compiled):
+        assert sum(result.values[p] for p in tier.params) == pytest.approx(tier.total, abs=1e-9)
+    moved = result.moved("zh")
+    assert len(moved) >= 2 and all(row.before != row.after for row in moved.itertuples())
+    assert not [c for c in moved["change"] if re.search(r"(\d+(?:\.\d+)?) → \1 ", c)]
+    for name in moved["parameter"]:  # each move back at its written value, a moved sibling taking the difference
+        tier = next(t for t in tiers(qitai.compiled) if name in t.params)
+        siblings = [p for p in moved["parameter"] if p in tier.params and p != name]
+        if not siblings:
+            continue
+        back = dict(result.values) | {name: space[name].nominal}
+        back[siblings[0]] += result.values[name] - space[name].nominal
+        ev = perfsim.evaluate(qitai.compiled, qitai.data, {k: np.array([v]) for k, v in back.items()})
+        share = (ev.grade[0] == 0).mean()
+        assert share > 0.18, f"{name} need not move"

@@ -240,6 +240,75 @@ class _Search:
                 break
 
 
+def _at_precision(
+    compiled: CompiledScheme, lv: Levers, measurer: Measurer, values: dict[str, float]
+) -> dict[str, float]:
+    """The solution at the scheme's precision, tier sums kept, when it meets the targets as well.
+
+    A search returns values such as 84.99731: a saved scheme would write them as they are and a
+    note would show a weight as moving "90 → 90". Rounded to the decimals the scheme writes
+    (:func:`perfsim.variant.parameter_decimals`), with the tier's largest weight taking what
+    rounding leaves of the tier's sum, what is shown is what is saved; the rounded setting is kept
+    only if it misses the targets by no more than the raw one.
+    """
+    from ..variant import parameter_decimals
+
+    rounded = {name: round(value, parameter_decimals(compiled, name)) for name, value in values.items()}
+    for block in lv.blocks:
+        if block.tier is None:
+            continue
+        params = [p for p in block.tier.params if p in rounded]
+        digits = parameter_decimals(compiled, params[0])
+        left = round(block.tier.total - sum(rounded[p] for p in params), digits)
+        if left and len(params) == len(block.tier.params):
+            largest = max(params, key=lambda p: rounded[p])
+            rounded[largest] = round(rounded[largest] + left, digits)
+    if rounded == values or any(v < compiled.parameters[k].lower for k, v in rounded.items()):
+        return values
+    both = {k: np.array([values[k], rounded[k]]) for k in values}
+    gaps = measurer.gaps(measurer.values(both, 2)).sum(axis=1)
+    return rounded if gaps[1] <= gaps[0] else values
+
+
+def _without_needless_moves(
+    compiled: CompiledScheme, lv: Levers, measurer: Measurer, values: dict[str, float]
+) -> dict[str, float]:
+    """Put back, one at a time, moves the targets do not need (a search leaves small ones behind).
+
+    Each pass tries every moved parameter back at its written value (a weight's difference taken
+    by the sibling that moved most, so the tier keeps its sum), in one engine call, and keeps the
+    smallest such move whose removal misses the targets by no more than before.
+    """
+    space = compiled.parameters
+    tier_of = {p: b.tier for b in lv.blocks if b.tier is not None for p in b.tier.params}
+    current = dict(values)
+    while True:
+        moved = [k for k, v in current.items() if v != space[k].nominal]
+        trials: list[tuple[str, dict[str, float]]] = []
+        for name in moved:
+            trial = dict(current)
+            trial[name] = space[name].nominal
+            tier = tier_of.get(name)
+            if tier is not None:
+                others = [p for p in tier.params if p != name and p in current and current[p] != space[p].nominal]
+                if not others:
+                    continue
+                taker = max(others, key=lambda p: abs(current[p] - space[p].nominal))
+                trial[taker] = round(current[taker] + current[name] - space[name].nominal, 9)
+                if trial[taker] < space[taker].lower:
+                    continue
+            trials.append((name, trial))
+        if not trials:
+            return current
+        batch = {k: np.array([current[k], *(t[k] for _, t in trials)]) for k in current}
+        gaps = measurer.gaps(measurer.values(batch, len(trials) + 1)).sum(axis=1)
+        fine = [i for i in range(len(trials)) if gaps[i + 1] <= gaps[0]]
+        if not fine:
+            return current
+        best = min(fine, key=lambda i: abs(current[trials[i][0]] - space[trials[i][0]].nominal))
+        current = trials[best][1]
+
+
 def reach(
     compiled: CompiledScheme,
     data: UnitData,
@@ -319,6 +388,9 @@ def reach(
         return {k: float(v[0]) for k, v in lv.decode(search.best_x[None, :]).items()}, 0
 
     values, considered = solve(None)
+    values = _at_precision(compiled, lv, measurer, values)
+    if not exact:
+        values = _without_needless_moves(compiled, lv, measurer, values)
     nominal_values = measurer.values({}, 1)[0]
     achieved = measurer.values({k: np.array([v]) for k, v in values.items()}, 1)[0]
     table = _table(measurer, parsed, nominal_values, achieved)
