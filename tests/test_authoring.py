@@ -141,9 +141,46 @@ grading:
 a grade '优' that is not listed (24)."""
 
 
+FIVE_MIXED_MISTAKES = """\
+perfsim_scheme: 1
+id: five-mistakes
+version: "1"
+name: 五处错误
+descripton: 试点方案
+total: 100
+indicators:
+  - {id: tasks, name: 重点工作, points: 40, method: {method: score, scael: 100}}
+  - id: service
+    name: 公共服务
+    points: 30
+    children:
+      - {id: s1, name: 子项一, points: 10, method: {method: score}}
+      - {id: s2, name: 子项二, points: 15, method: {method: score}}
+  - {id: tasks, name: 作风建设, points: 30, method: {method: score}}
+grading:
+  basis: percent
+  bands:
+    - {grade: 优秀, min: 90}
+    - {grade: 良好, min: 80, maxx: 89}
+    - {grade: 不合格}
+"""
+"""Both kinds in one file: a misspelt top-level key (line 5), a misspelt key in a method (8), children of
+'service' adding up to 25, not 30 (12), the id 'tasks' twice (15), a misspelt key in a band (20)."""
+
+
 @pytest.mark.parametrize(
     ("text", "fields"),
     [
+        (
+            FIVE_MIXED_MISTAKES,
+            [
+                ("descripton (line 5)", "did you mean 'description'?"),
+                ("indicators[0].method.scael (line 8)", "did you mean 'scale'?"),
+                ("indicators[1].children (line 12)", "points sum to 25, not 30"),
+                ("indicators[2].id (line 15)", "'tasks' is used twice"),
+                ("grading.bands[1].maxx (line 20)", "did you mean 'max'?"),
+            ],
+        ),
         (
             FIVE_SHAPE_MISTAKES,
             [
@@ -165,7 +202,7 @@ a grade '优' that is not listed (24)."""
             ],
         ),
     ],
-    ids=["validation", "consistency"],
+    ids=["mixed", "validation", "consistency"],
 )
 @pytest.mark.parametrize("command", ["lint", "evaluate"])
 def test_five_independent_mistakes_are_all_reported_in_one_run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import SchemeError
 from ..yamlsafe import YamlDocument, load_yaml
+from .base import Loc, Problem
 from .models import Scheme
 from .reference_checks import check_scheme
 from .validation import problems_error, problems_from_validation
@@ -49,11 +51,50 @@ def scheme_from_data(data: Any, *, doc: YamlDocument | None = None, file: Path |
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as exc:
-        raise problems_error(problems_from_validation(exc, data, Scheme), doc, file, "scheme") from None
+        found = problems_from_validation(exc, data, Scheme)
+        raise problems_error(found + _checks_beside(found, data), doc, file, "scheme") from None
     problems = check_scheme(scheme)
     if problems:
         raise problems_error(problems, doc, file, "scheme")
     return scheme
+
+
+def _checks_beside(found: list[Problem], data: dict[str, Any]) -> list[Problem]:
+    """Whole-scheme problems of a file that also has mistyped fields, so one run reports both kinds.
+
+    The checks run on a copy with the mistyped keys left out (an unknown key, a wrong value of a
+    field). Only problems away from those places are kept: a sum over a node that holds a
+    mistyped weight says nothing until the weight is fixed. Where leaving a key out does not give
+    a valid scheme (a required field is mistyped), the mistyped fields are all that is reported.
+    """
+    repaired = copy.deepcopy(data)
+    if not all(_drop(repaired, problem.loc) for problem in found):
+        return []
+    try:
+        scheme = Scheme.model_validate(repaired)
+    except ValidationError:
+        return []
+    return [q for q in check_scheme(scheme) if not any(_related(q.loc, p.loc) for p in found)]
+
+
+def _drop(data: Any, loc: Loc) -> bool:
+    """Remove the mapping key at ``loc``; False where ``loc`` is not a key of a mapping."""
+    node = data
+    for part in loc[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not loc or not isinstance(node, dict) or loc[-1] not in node:
+        return False
+    del node[loc[-1]]
+    return True
+
+
+def _related(a: Loc, b: Loc) -> bool:
+    """Whether one place holds the other."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
 
 
 def read_yaml_model(path: str | Path, model: type[BaseModel], marker: str, what: str) -> Any:
