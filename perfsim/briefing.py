@@ -478,6 +478,8 @@ def note(
     names = dict(zip(data.units, data.names))
     spec = scenario.spec
     base_ev = None
+    if baseline is None and not params:
+        baseline = before_solving(scenario)
     if baseline is not None:
         base_ev = evaluate(baseline.compiled, baseline.data, ranks=True)
     elif params:
@@ -569,6 +571,22 @@ def note(
         notices=[t["only_other"]] if texts.missing else [],
         solution=solved_section(scenario, params, lang),
     )
+
+
+def before_solving(scenario: Scenario) -> Scenario | None:
+    """A scenario solved by ``perfsim reach`` as it was before: its scheme with the moved parameters
+    back at their values before solving (the note then says what solving changed, what it costs and
+    who moves). None for any other scenario.
+    """
+    from .analysis.reach_save import moves_recorded
+
+    before = moves_recorded(scenario.spec.defaults)
+    if not before:
+        return None
+    scheme = scheme_with(scenario.scheme, before)
+    name = Label(zh="求解前的方案", en="the scheme before solving")
+    spec = scenario.spec.model_copy(update={"name": name})
+    return Scenario(scenario.path, spec, scheme, compile_scheme(scheme), scenario.data)
 
 
 def solved_section(scenario: Scenario, params: Mapping[str, float], lang: str) -> dict[str, Any] | None:

@@ -406,6 +406,31 @@ def test_note_finds_reach_moves_by_their_source_whatever_the_reason_says(tmp_pat
     assert section is not None and len(section["moved"]) == 2  # 优秀 and 合格 cut-offs
 
 
+def test_note_of_a_solved_scenario_compares_it_with_the_scheme_before_solving(tmp_path, qitai):
+    """What solving changed, what it costs and who moves: the note compares the solved scenario with its
+    scheme as it was, the moved cut-offs back at their values before solving."""
+    from perfsim.analysis.compare import compare
+    from perfsim.briefing import note
+    from perfsim.cli import main
+
+    out = tmp_path / "solved.yaml"
+    argv = ["reach", "qitai-county", "--target", "优秀<=15%", "--lever", "cutoff:优秀"]
+    assert main([*argv, "-o", str(out)]) == 0
+    solved = load_scenario(out)
+    after = solved.compiled.parameters["cutoff:优秀"].nominal
+    assert after > 90  # a higher 优秀 cut-off: fewer 优秀, less bonus pay
+    made = note(solved, lang="zh")
+    assert made.changes == [f"优秀 分数线 90 → {after:g} 分"]
+    before_ev = perfsim.evaluate(qitai.compiled, qitai.data, ranks=True)
+    after_ev = perfsim.evaluate(solved.compiled, solved.data, ranks=True)
+    expected = compare(before_ev, after_ev)
+    net = expected.summary["net pay change"]
+    assert net < 0
+    assert any(f"{net / 10_000:,.2f}".replace("-", "−") in line["value"] for line in made.cost_lines)
+    down = int((after_ev.grade[0] > before_ev.grade[0]).sum())
+    assert down > 0 and f"{down} 个下降" in made.moves_line
+
+
 def test_note_of_a_scenario_not_solved_has_no_such_section(qitai):
     from perfsim.briefing import note
 

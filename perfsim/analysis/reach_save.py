@@ -93,9 +93,38 @@ def entries(result: Reach) -> list[dict[str, Any]]:
                     for lang in ("zh", "en")
                 },
                 "reason": {lang: _WORDS[lang]["reason"] for lang in ("zh", "en")},
-                "source": f"{MOVED_SOURCE}{name}={yaml_number(value)}",
+                "source": f"{MOVED_SOURCE}{name}={yaml_number(before)}→{yaml_number(value)}",
             }
         )
+    return out
+
+
+def moves_recorded(defaults: list[Any]) -> dict[str, float]:
+    """The values before solving of the parameters a solved scenario's ``defaults`` say reach moved.
+
+    Parameters
+    ----------
+    defaults
+        A scenario's ``defaults`` entries (each with a ``source``).
+
+    Returns
+    -------
+    dict
+        Parameter name → its value in the scheme before solving, from ``moved:NAME=BEFORE→AFTER``
+        (an entry written without the value before gives none).
+    """
+    out = {}
+    for entry in defaults:
+        source = entry.source or ""
+        if not source.startswith(MOVED_SOURCE):
+            continue
+        name, _, values = source.removeprefix(MOVED_SOURCE).rpartition("=")
+        before, arrow, _ = values.partition("→")
+        try:
+            if arrow and name:
+                out[name] = float(before)
+        except ValueError:
+            continue
     return out
 
 
