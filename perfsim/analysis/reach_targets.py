@@ -22,6 +22,7 @@ from ..compile import CompiledScheme
 from ..data import UnitData
 from ..errors import ParameterError
 from ..labels import money, percent, pick
+from ..limits import MAX_YEARS
 
 OPS = {"<=": "<=", "≤": "<=", ">=": ">=", "≥": ">=", "<": "<", ">": ">"}
 _TARGET = re.compile(
@@ -195,12 +196,12 @@ def parse_target(text: str, compiled: CompiledScheme, data: UnitData) -> Target:
         y = _YEAR.match(where)
         if y is not None:
             year = int(y[1] or y[2])
-            if year < 1:
+            if not 1 <= year <= MAX_YEARS:
                 raise ParameterError(
                     f"the target '{text}' asks for year {year}",
                     field="--target",
-                    hint="years count from 1",
-                    zh=(f"目标「{text}」要求第 {year} 年", "年份从第 1 年算起"),
+                    hint=f"years count from 1 to {MAX_YEARS}",
+                    zh=(f"目标「{text}」要求第 {year} 年", f"年份从第 1 年算起，最多第 {MAX_YEARS} 年"),
                 )
         elif where in group_names(compiled, data):
             group = where
