@@ -203,8 +203,8 @@ def test_budget_rate_and_cutoffs_reach_a_budget_cut():
         ("优秀<=120%", "not between 0% and 100%"),
         ("优秀<=2.5", "whole number"),
         ("budget<=5%", "money in %"),
-        ("差@第0年<=10%", "asks for year 0"),
-        ("差@year99999<=10%", "asks for year 99999"),
+        ("不合格@第0年<=10%", "asks for year 0"),
+        ("不合格@year99999<=10%", "asks for year 99999"),
     ],
 )
 def test_bad_targets_are_clear_errors(qitai, text, words):
