@@ -304,6 +304,7 @@ def read_workbook(
     size_hint: str,
     read_only: bool = False,
     error: type[PerfsimError] = PerfsimError,
+    formulas: bool = False,
 ) -> Any:
     """Open an ``.xlsx`` workbook from its bytes, refusing what is not one in perfsim's own words.
 
@@ -325,6 +326,8 @@ def read_workbook(
         Open in openpyxl's streaming read-only mode (rows only, for large data).
     error
         The error class raised (:class:`~perfsim.errors.DataError` for unit data).
+    formulas
+        Cells hold their formulas (``=SUM(C2:C9)``) instead of the values Excel last saved for them.
 
     Returns
     -------
@@ -357,7 +360,7 @@ def read_workbook(
             hint=size_hint,
         )
     try:
-        return openpyxl.load_workbook(io.BytesIO(raw), read_only=read_only, data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(raw), read_only=read_only, data_only=not formulas)
     except Exception:  # openpyxl raises many types for a damaged workbook
         raise error(WORKBOOK_DAMAGED, file=p, hint=hint) from None
 

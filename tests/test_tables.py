@@ -291,3 +291,20 @@ def test_results_workbook_names_groups_vetoes_and_lists_in_chinese(tmp_path: Pat
     assert {ws.cell(r, column).value for r in range(2, 5)} == {"全部"}
     listed_cells = [ws.cell(r, headings.index("第一名") + 1).value for r in range(2, 5)]
     assert listed_cells == ["是", None, "是"]  # both tied at place 1
+
+
+def test_a_formula_with_no_saved_value_is_reported_by_its_cell(tmp_path: Path) -> None:
+    """A table written by a program (not saved by Excel) holds formulas without values: each is named by
+    sheet, row and column, never read silently as an empty cell."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "项目"
+    ws.append(["一级指标", "二级指标", "分值", "评分标准"])
+    ws.append(["产出", "数量", "=20+10", "完成率"])
+    ws.append(["产出", "质量", 30, "合格率"])
+    ws.append(["效益", '=CONCAT("社会","效益")', 40, "群众满意"])
+    book.save(tmp_path / "t.xlsx")
+    result = import_table(tmp_path / "t.xlsx")
+    unsaved = [w for w in result.warnings if "a formula" in w]
+    assert [w.split(":")[0] for w in unsaved] == ["sheet '项目', row 2, column C", "sheet '项目', row 4, column B"]
+    assert "=20+10" in unsaved[0] and "save it" in unsaved[0]

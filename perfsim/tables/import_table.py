@@ -83,7 +83,7 @@ class _Node:
 class _Sheet:
     """A worksheet's cells with merged ranges filled from their top-left cell."""
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Any, formulas: Any = None) -> None:
         self.title = str(ws.title)
         self.rows = min(ws.max_row or 0, MAX_ROWS)
         self.cols = min(ws.max_column or 0, MAX_COLS)
@@ -93,6 +93,17 @@ class _Sheet:
             for c, v in enumerate(row, 1)
             if v is not None
         }
+        # a formula Excel never calculated (a table written by a program) has no value to read
+        self.unsaved = (
+            [
+                (r, c, str(v))
+                for r, row in enumerate(formulas.iter_rows(max_row=self.rows, max_col=self.cols, values_only=True), 1)
+                for c, v in enumerate(row, 1)
+                if isinstance(v, str) and v.startswith("=") and (r, c) not in self.values
+            ]
+            if formulas is not None
+            else []
+        )
         self.origin: dict[tuple[int, int], tuple[int, int]] = {}
         for rng in ws.merged_cells.ranges:
             for r in range(rng.min_row, min(rng.max_row, self.rows) + 1):
@@ -112,6 +123,10 @@ class _Sheet:
         return f"sheet '{self.title}', row {r}, column {get_column_letter(c)}"
 
 
+def _shown(formula: str, width: int = 30) -> str:
+    return formula if len(formula) <= width else formula[: width - 1] + "…"
+
+
 def _number(value: Any) -> tuple[float, str, str] | None:
     """A number written as ``10``, ``10分``, ``95%``, ``≥95%``: (value, operator, unit), else None."""
     if isinstance(value, bool):
@@ -124,9 +139,10 @@ def _number(value: Any) -> tuple[float, str, str] | None:
     return float(m.group("num")), m.group("op") or "", m.group("unit") or ""
 
 
-def _workbook(path: Path) -> Any:
+def _workbook(path: Path, formulas: bool = False) -> Any:
     return read_workbook(
         path,
+        formulas=formulas,
         limit=MAX_TABLE_BYTES,
         expanded_limit=MAX_TABLE_EXPANDED,
         what="indicator table",
@@ -339,6 +355,7 @@ def import_table(path: str | Path) -> ImportResult:
     """
     path = Path(path)
     book = _workbook(path)
+    with_formulas = _workbook(path, formulas=True)
     problems: list[str] = []
     settings: dict[str, Any] | None = None
     if SETTINGS_SHEET in book.sheetnames:
@@ -353,7 +370,12 @@ def import_table(path: str | Path) -> ImportResult:
     for ws in book.worksheets:
         if ws.title == SETTINGS_SHEET:
             continue
-        sheet = _Sheet(ws)
+        sheet = _Sheet(ws, with_formulas[ws.title])
+        problems.extend(
+            f"{sheet.where(r, c)}: a formula ({_shown(formula)}) with no value saved; perfsim reads the values "
+            "Excel saves: open the table in Excel and save it, or type the value"
+            for r, c, formula in sheet.unsaved
+        )
         roots, title = _read_tree(sheet, problems)
         nodes = _to_data(roots, sheet, set(), problems)
         if nodes:
