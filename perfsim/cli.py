@@ -136,6 +136,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .population import BehaviourModel
     from .simulate import simulate
+    from .simulate_stream import simulate_summary
 
     out = check_output_path(args.output, inputs=_inputs(args)) if args.output else None
     compiled, data, scenario = _load(args.scheme, args.data, args.encoding, out)
@@ -155,8 +156,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if out is not None:
         check_panel(args.years * args.draws * len(data), out.suffix.lower())
     model = BehaviourModel(capacity_elasticity=args.capacity_elasticity)
-    sim = simulate(compiled, data, years=args.years, draws=args.draws, seed=args.seed, model=model)
-    summary = sim.summary()
+    run = {"years": args.years, "draws": args.draws, "seed": args.seed, "model": model}
+    if out is None:  # no panel asked for: ranges of draws are summarised and dropped, memory bounded by one
+        summary = simulate_summary(compiled, data, **run)
+    else:
+        sim = simulate(compiled, data, **run)
+        summary = sim.summary()
     print(summary.to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
     if out is not None:
         write_table(sim.panel(), out)

@@ -78,6 +78,22 @@ def test_simulate_prints_summary_and_writes_panel(tmp_path, capsys):
     assert "flag organisational_handling" in capsys.readouterr().out
 
 
+def test_simulate_without_a_panel_streams_its_draws_and_prints_the_same_summary(tmp_path, capsys, monkeypatch):
+    """No panel asked for: ranges of draws are summarised and dropped, so a run whose panel the memory limit
+    refuses still prints its summary, the very one a run keeping its panel prints."""
+    from perfsim import limits, simulate_stream
+
+    args = ["simulate", "qitai-county", "--years", "3", "--draws", "300", "--seed", "4"]
+    assert main([*args, "-o", str(tmp_path / "panel.parquet")]) == 0
+    with_panel = capsys.readouterr().out.split("wrote")[0]
+    monkeypatch.setattr(limits, "MAX_SIMULATION_BYTES", 1_000_000)  # 300 draws no longer fit, 100 do
+    monkeypatch.setattr(simulate_stream, "CHUNK_CELLS", 20_000)  # ranges of 100 draws
+    assert main([*args, "-o", str(tmp_path / "again.parquet")]) == 2
+    assert "GiB" in capsys.readouterr().err and not (tmp_path / "again.parquet").exists()
+    assert main(args) == 0
+    assert capsys.readouterr().out == with_panel
+
+
 @pytest.mark.parametrize("command", ["evaluate", "explain", "simulate", "lint", "schema"])
 def test_help_on_every_command(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
