@@ -222,7 +222,7 @@ def test_dangling_link(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_oversize_data_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
-    monkeypatch.setattr(perfsim.data, "MAX_DATA_BYTES", 100)
+    monkeypatch.setattr(perfsim.data_tables, "MAX_DATA_BYTES", 100)
     refused(evaluate(SCHEME, UNITS, tmp_path), capsys, "units.csv", "above the 100 bytes limit")
 
 
@@ -234,7 +234,7 @@ def test_limit_holds_while_reading_a_file_with_a_false_size(
     assert os.stat("/proc/self/status").st_size == 0
     link = tmp_path / "status.csv"
     link.symlink_to("/proc/self/status")
-    monkeypatch.setattr(perfsim.data, "MAX_DATA_BYTES", 64)
+    monkeypatch.setattr(perfsim.data_tables, "MAX_DATA_BYTES", 64)
     refused(evaluate(SCHEME, link, tmp_path), capsys, "status.csv", "larger than the 64 bytes limit")
     assert len(inputs.read_bytes(link, limit=1 << 20, what="data file")) > 64
 
@@ -352,7 +352,7 @@ def test_ragged_row_with_an_unquoted_thousands_separator(tmp_path: Path, capsys:
 
 
 def test_one_endless_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
-    monkeypatch.setattr(perfsim.data, "MAX_LINE_CHARS", 1000)
+    monkeypatch.setattr(perfsim.data_tables, "MAX_LINE_CHARS", 1000)
     data = write(tmp_path, "long.csv", HEADER + "\n" + "x," * 1000 + "\n")
     data_refused(tmp_path, capsys, data, "line 2", "longer than")
 
@@ -490,7 +490,7 @@ def test_a_zip_that_is_no_workbook_is_refused_in_our_words(tmp_path: Path, capsy
 
 
 def test_zip_bomb_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
-    monkeypatch.setattr(perfsim.data, "MAX_XLSX_EXPANDED", 1000)
+    monkeypatch.setattr(perfsim.data_tables, "MAX_XLSX_EXPANDED", 1000)
     data = workbook(tmp_path / "bomb.xlsx", {"Sheet1": unit_rows()})
     data_refused(tmp_path, capsys, data, "expands to", "limit")
 

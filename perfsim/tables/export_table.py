@@ -72,9 +72,10 @@ def _criteria(node: Indicator) -> str:
         return node.note
     if node.method is None:
         return ""
-    from ..results import _describe_in, _Say  # the one wording of methods, shared with explain
+    from ..scoring_words import describe_in  # the one wording of methods, shared with explain
+    from ..trace_words import Say
 
-    return _describe_in(node.method, node.direction, _Say("zh"))
+    return describe_in(node.method, node.direction, Say("zh"))
 
 
 def _target(node: Indicator) -> float | None:
