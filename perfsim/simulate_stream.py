@@ -79,8 +79,7 @@ def simulate_summary(
         The columns of :meth:`perfsim.simulate.Simulation.summary`, one row per year; equal to
         ``simulate(..., draws=draws, seed=seed).summary()`` up to float rounding.
     """
-    check_periods(years, 1)
-    check_count("draws", draws, MAX_DRAWS, "e.g. draws=100_000")
+    check_periods(years, draws)
     pop = population if isinstance(population, Population) else Population.from_data(compiled, population)
     if chunk_draws is None:
         chunk_draws = CHUNK_CELLS // max(1, years * len(pop.data))
